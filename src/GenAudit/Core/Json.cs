@@ -1,0 +1,44 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace GenAudit.Core;
+
+/// <summary>The one set of JSON options every file GenAudit writes or reads uses.</summary>
+public static class Json
+{
+    /// <summary>camelCase names, enums as camelCase strings, nulls omitted, indented.</summary>
+    public static readonly JsonSerializerOptions Options = Create(indented: true);
+
+    /// <summary>As <see cref="Options"/> but on one line (JSON Lines files).</summary>
+    public static readonly JsonSerializerOptions Compact = Create(indented: false);
+
+    static JsonSerializerOptions Create(bool indented) => new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DictionaryKeyPolicy = null,
+        WriteIndented = indented,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Serialises <paramref name="value"/> and writes it atomically.</summary>
+    public static void WriteFile<T>(string path, T value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
+
+    /// <summary>Reads and deserialises a file, with an error naming the file when it is missing or malformed.</summary>
+    public static T ReadFile<T>(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options)
+                   ?? throw new InvalidDataException($"{path}: the file holds JSON null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: malformed JSON at line {e.LineNumber + 1}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+namespace GenAudit.Models;
+
+/// <summary>Which kind of generative model a run trains.</summary>
+public enum ModelFamily
+{
+    /// <summary>Unconditional GAN.</summary>
+    Gan,
+    /// <summary>Class-conditional GAN: label embedding in G, projection discriminator.</summary>
+    Cgan,
+    /// <summary>Variational autoencoder.</summary>
+    Vae,
+    /// <summary>Class-conditional VAE (one-hot label into encoder head and decoder).</summary>
+    Cvae,
+}
+
+/// <summary>Likelihood of the VAE decoder.</summary>
+public enum VaeLikelihood
+{
+    /// <summary>Bernoulli per pixel: reconstruction term is binary cross-entropy; outputs are probabilities.</summary>
+    Bernoulli,
+    /// <summary>Gaussian per element with fixed σ (<see cref="ModelConfig.GaussianSigma"/>): squared error / (2σ²).</summary>
+    Gaussian,
+}
+
+/// <summary>
+/// Everything needed to build a model's networks; saved in every run manifest so that the weights
+/// can be rebuilt (in GenAudit or PyTorch) without guessing.
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>GAN, conditional GAN, VAE or conditional VAE.</summary>
+    public ModelFamily Family { get; init; } = ModelFamily.Gan;
+
+    /// <summary>Shape of one data sample: [2] for 2D mixtures (MLP networks), [C, H, W] for images (convolutional networks).</summary>
+    public long[] DataShape { get; init; } = [2];
+
+    /// <summary>Latent size d.</summary>
+    public int LatentSize { get; init; } = 16;
+
+    /// <summary>Number of classes for conditional families (taken from the data); 0 otherwise.</summary>
+    public int ConditionCount { get; init; }
+
+    /// <summary>Hidden width of MLP layers (2D data) or the base channel count of convolutional networks (images).</summary>
+    public int Width { get; init; } = 128;
+
+    /// <summary>Size of the generator's label embedding (conditional GAN).</summary>
+    public int EmbeddingSize { get; init; } = 32;
+
+    /// <summary>Spectral normalisation on every discriminator layer with weights.</summary>
+    public bool SpectralNorm { get; init; }
+
+    /// <summary>VAE decoder likelihood.</summary>
+    public VaeLikelihood Likelihood { get; init; } = VaeLikelihood.Bernoulli;
+
+    /// <summary>Fixed standard deviation of the Gaussian likelihood.</summary>
+    public double GaussianSigma { get; init; } = 0.1;
+
+    /// <summary>True for 2D point data (MLP networks).</summary>
+    public bool IsPointData => DataShape.Length == 1;
+
+    /// <summary>True for the conditional families.</summary>
+    public bool IsConditional => Family is ModelFamily.Cgan or ModelFamily.Cvae;
+
+    /// <summary>True for the GAN families.</summary>
+    public bool IsGan => Family is ModelFamily.Gan or ModelFamily.Cgan;
+
+    /// <summary>Checks the combination and throws <see cref="ArgumentException"/> naming the bad field.</summary>
+    public void Validate()
+    {
+        if (LatentSize < 1) throw new ArgumentException($"latent size must be at least 1, got {LatentSize}");
+        if (Width < 1) throw new ArgumentException($"width must be at least 1, got {Width}");
+        if (IsConditional && ConditionCount < 2)
+            throw new ArgumentException($"a conditional model ({Family}) needs labelled data with at least 2 classes; this data has {ConditionCount}");
+        if (!IsConditional && ConditionCount != 0)
+            throw new ArgumentException($"an unconditional model ({Family}) takes no conditions, got {ConditionCount}");
+        if (DataShape.Length == 1)
+        {
+            if (DataShape[0] < 1) throw new ArgumentException($"data shape [{DataShape[0]}] is empty");
+        }
+        else if (DataShape.Length == 3)
+        {
+            if (DataShape[1] != DataShape[2] || DataShape[1] % 4 != 0 || DataShape[1] < 8)
+                throw new ArgumentException($"convolutional models need square images whose side is a multiple of 4 (at least 8), got {DataShape[1]}x{DataShape[2]}");
+            if (DataShape[0] is not (1 or 3)) throw new ArgumentException($"images must have 1 or 3 channels, got {DataShape[0]}");
+        }
+        else throw new ArgumentException($"data shape must be [D] or [C, H, W], got [{string.Join(", ", DataShape)}]");
+        if (GaussianSigma <= 0) throw new ArgumentException($"Gaussian sigma must be positive, got {GaussianSigma}");
+    }
+}

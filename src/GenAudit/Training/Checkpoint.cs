@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using GenAudit.Core;
+using TorchSharp;
+
+namespace GenAudit.Training;
+
+/// <summary>checkpoints/latest.json: the newest complete checkpoint.</summary>
+public sealed record LatestCheckpoint(long Step, string Folder);
+
+/// <summary>state.json inside a checkpoint folder: the step and a SHA-256 per file, checked on load.</summary>
+public sealed record CheckpointState(long Step, IReadOnlyDictionary<string, string> Files);
+
+/// <summary>
+/// Writes and reads checkpoints atomically: files go into a hidden temporary folder (each written
+/// with fsync), the folder is renamed into place, and only then is latest.json replaced. A crash at
+/// any point leaves the previous checkpoint intact and pointed to.
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>Writes a checkpoint of <paramref name="step"/>: <paramref name="writers"/> maps file names to writers.</summary>
+    public static string Write(RunDirectory run, long step, IReadOnlyDictionary<string, Action<string>> writers, int keep)
+    {
+        Directory.CreateDirectory(run.Checkpoints);
+        var final = run.CheckpointFolder(step);
+        var temp = Path.Combine(run.Checkpoints, $".{RunDirectory.CheckpointName(step)}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (file, write) in writers)
+            {
+                var path = Path.Combine(temp, file);
+                write(path);
+                hashes[file] = Sha256(path);
+            }
+            Json.WriteFile(Path.Combine(temp, "state.json"), new CheckpointState(step, hashes));
+            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            Directory.Move(temp, final);
+        }
+        catch
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            throw;
+        }
+        Json.WriteFile(run.Latest, new LatestCheckpoint(step, RunDirectory.CheckpointName(step)));
+        Prune(run, keep, step);
+        return final;
+    }
+
+    /// <summary>The newest complete checkpoint, verified against its hashes; null when the run has none.</summary>
+    public static (LatestCheckpoint Latest, string Folder)? FindLatest(RunDirectory run)
+    {
+        if (!File.Exists(run.Latest)) return null;
+        var latest = Json.ReadFile<LatestCheckpoint>(run.Latest);
+        var folder = Path.Combine(run.Checkpoints, latest.Folder);
+        if (!Directory.Exists(folder))
+            throw new InvalidDataException($"{run.Latest}: points at {latest.Folder}, which does not exist; the run directory was modified by hand");
+        var state = Json.ReadFile<CheckpointState>(Path.Combine(folder, "state.json"));
+        foreach (var (file, hash) in state.Files)
+        {
+            var path = Path.Combine(folder, file);
+            if (!File.Exists(path)) throw new InvalidDataException($"{folder}: {file} is missing");
+            if (Sha256(path) != hash) throw new InvalidDataException($"{path}: content does not match the hash in state.json; the checkpoint is corrupt");
+        }
+        return (latest, folder);
+    }
+
+    static void Prune(RunDirectory run, int keep, long newest)
+    {
+        var folders = Directory.GetDirectories(run.Checkpoints, "step-*")
+            .Select(Path.GetFileName)
+            .Where(n => n is not null && long.TryParse(n.AsSpan(5), out _))
+            .Select(n => (Name: n!, Step: long.Parse(n!.AsSpan(5))))
+            .Where(f => f.Step != newest)
+            .OrderByDescending(f => f.Step)
+            .Skip(keep - 1);
+        foreach (var folder in folders) Directory.Delete(Path.Combine(run.Checkpoints, folder.Name), recursive: true);
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>Saves an optimiser's state (TorchSharp's own format) atomically.</summary>
+    public static void SaveOptimizer(TorchSharp.Modules.OptimizerHelper optimizer, string path)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
+        AtomicFile.WriteAllBytes(path, buffer.ToArray());
+    }
+
+    /// <summary>Restores an optimiser's state.</summary>
+    public static void LoadOptimizer(TorchSharp.Modules.OptimizerHelper optimizer, string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        optimizer.load_state_dict(reader);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text;
+using System.Text.Json;
+using GenAudit.Core;
+
+namespace GenAudit.Training;
+
+/// <summary>
+/// One line of history.jsonl. GAN runs fill the D/G fields; VAE runs fill loss, recon and kl (and
+/// gradNormG, lrG for the single network). dReal/dFake are mean sigmoid probabilities for the
+/// non-saturating loss and mean raw scores for hinge and WGAN-GP.
+/// </summary>
+public sealed record HistoryEntry
+{
+    /// <summary>Optimisation step after which the values were measured.</summary>
+    public long Step { get; init; }
+    /// <summary>Discriminator loss (including penalties).</summary>
+    public double? LossD { get; init; }
+    /// <summary>Generator loss (including penalties).</summary>
+    public double? LossG { get; init; }
+    /// <summary>L2 norm of all generator (or VAE) gradients.</summary>
+    public double? GradNormG { get; init; }
+    /// <summary>L2 norm of all discriminator gradients.</summary>
+    public double? GradNormD { get; init; }
+    /// <summary>Mean discriminator output on real data.</summary>
+    public double? DReal { get; init; }
+    /// <summary>Mean discriminator output on generated data.</summary>
+    public double? DFake { get; init; }
+    /// <summary>R1 or gradient penalty term (already inside lossD).</summary>
+    public double? Penalty { get; init; }
+    /// <summary>VAE: negative ELBO (recon + β·kl).</summary>
+    public double? Loss { get; init; }
+    /// <summary>VAE: reconstruction term per sample.</summary>
+    public double? Recon { get; init; }
+    /// <summary>VAE: KL term per sample.</summary>
+    public double? Kl { get; init; }
+    /// <summary>Generator (or VAE) learning rate.</summary>
+    public double LrG { get; init; }
+    /// <summary>Discriminator learning rate.</summary>
+    public double? LrD { get; init; }
+    /// <summary>Seconds since this process started training.</summary>
+    public double Seconds { get; init; }
+}
+
+/// <summary>Reads and appends history.jsonl.</summary>
+public static class HistoryFile
+{
+    /// <summary>Reads every entry; a malformed line is an error naming the file and line.</summary>
+    public static List<HistoryEntry> Read(string path)
+    {
+        var entries = new List<HistoryEntry>();
+        if (!File.Exists(path)) return entries;
+        int lineNumber = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                entries.Add(JsonSerializer.Deserialize<HistoryEntry>(line, Json.Compact) ?? throw new JsonException("null entry"));
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}: line {lineNumber} is not a history entry ({e.Message})");
+            }
+        }
+        return entries;
+    }
+
+    /// <summary>Rewrites the file atomically with only the entries up to <paramref name="step"/> (used on resume).</summary>
+    public static void TruncateAfter(string path, long step)
+    {
+        var kept = Read(path).Where(e => e.Step <= step);
+        var text = new StringBuilder();
+        foreach (var entry in kept) text.Append(JsonSerializer.Serialize(entry, Json.Compact)).Append('\n');
+        AtomicFile.WriteAllText(path, text.ToString());
+    }
+
+    /// <summary>Appends one entry and flushes it.</summary>
+    public static void Append(string path, HistoryEntry entry) =>
+        File.AppendAllText(path, JsonSerializer.Serialize(entry, Json.Compact) + "\n");
+}

@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+using GenAudit.Models;
+
+namespace GenAudit.Training;
+
+/// <summary>What a run's data was: enough to check that an evaluation uses the same data.</summary>
+public sealed record DataRecord(string Name, string Fingerprint, long Count, long[] SampleShape, int ClassCount);
+
+/// <summary>Versions of everything that can change a result.</summary>
+public sealed record VersionRecord(string GenAudit, string TorchSharp, string LibTorch, string DotNet, string Os, int Threads)
+{
+    /// <summary>The versions of this process.</summary>
+    public static VersionRecord Current() => new(
+        typeof(VersionRecord).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+        typeof(global::TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+        global::TorchSharp.torch.__version__,
+        RuntimeInformation.FrameworkDescription,
+        RuntimeInformation.OSDescription,
+        global::TorchSharp.torch.get_num_threads());
+}
+
+/// <summary>
+/// manifest.json of a run directory: the full configuration, seed, data fingerprint, versions and a
+/// description of each network sufficient to rebuild it in PyTorch.
+/// </summary>
+public sealed record RunManifest
+{
+    /// <summary>Schema identifier of this file.</summary>
+    public string Schema { get; init; } = "genaudit.run/1";
+    /// <summary>Where the model came from: "genaudit" for trained runs.</summary>
+    public string Source { get; init; } = "genaudit";
+    /// <summary>When the run was created (UTC, ISO 8601).</summary>
+    public DateTimeOffset Created { get; init; }
+    /// <summary>The full training configuration (model config included).</summary>
+    public required TrainingConfig Config { get; init; }
+    /// <summary>The training data.</summary>
+    public required DataRecord Data { get; init; }
+    /// <summary>Versions at creation.</summary>
+    public required VersionRecord Versions { get; init; }
+    /// <summary>The networks, one entry per weights file.</summary>
+    public required IReadOnlyList<NetworkDescription> Networks { get; init; }
+    /// <summary>How the weights are stored.</summary>
+    public string WeightsFormat { get; init; } = "safetensors; PyTorch state-dict names; spectral-norm layers as weight_orig/weight_u/weight_v (torch.nn.utils.spectral_norm)";
+}
+
+/// <summary>Paths inside a run directory.</summary>
+public sealed class RunDirectory(string root)
+{
+    /// <summary>The run directory.</summary>
+    public string Root { get; } = Path.GetFullPath(root);
+    /// <summary>manifest.json.</summary>
+    public string Manifest => Path.Combine(Root, "manifest.json");
+    /// <summary>history.jsonl.</summary>
+    public string History => Path.Combine(Root, "history.jsonl");
+    /// <summary>checkpoints/.</summary>
+    public string Checkpoints => Path.Combine(Root, "checkpoints");
+    /// <summary>checkpoints/latest.json, the pointer to the newest complete checkpoint.</summary>
+    public string Latest => Path.Combine(Checkpoints, "latest.json");
+    /// <summary>samples/ (a grid per checkpoint).</summary>
+    public string Samples => Path.Combine(Root, "samples");
+    /// <summary>loss.png.</summary>
+    public string LossPlot => Path.Combine(Root, "loss.png");
+    /// <summary>The folder of the checkpoint at <paramref name="step"/>.</summary>
+    public string CheckpointFolder(long step) => Path.Combine(Checkpoints, CheckpointName(step));
+    /// <summary>Folder name of the checkpoint at <paramref name="step"/>.</summary>
+    public static string CheckpointName(long step) => $"step-{step:D8}";
+}

@@ -1,0 +1,475 @@
+using System.Diagnostics;
+using GenAudit.Core;
+using GenAudit.Models;
+using GenAudit.Rendering;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GenAudit.Training;
+
+/// <summary>Progress of a training run, reported after every step.</summary>
+public sealed record TrainingProgress(long Step, long TotalSteps, IReadOnlyDictionary<string, double> Losses, TimeSpan Elapsed);
+
+/// <summary>How a training run ended.</summary>
+public enum TrainingOutcome
+{
+    /// <summary>All steps ran; a final checkpoint was written.</summary>
+    Completed,
+    /// <summary>Cancelled (Ctrl+C) or stopped at a requested step; a checkpoint of the last completed step was written.</summary>
+    Interrupted,
+}
+
+/// <summary>The result of <see cref="Trainer.Run"/>.</summary>
+public sealed record TrainingResult(TrainingOutcome Outcome, long Step, string CheckpointFolder, TimeSpan Elapsed);
+
+/// <summary>Training stopped because a loss or gradient became NaN or infinite.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// Trains a GAN or VAE into a run directory: manifest, history, atomic checkpoints with optimiser
+/// state, sample grids and loss curves. Every random draw is keyed by (seed, step), so a resumed
+/// run is bit-identical to an uninterrupted one on the same device and thread count.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    const int GridSamples = 64;
+    const int PointSamples = 2500;
+
+    readonly TrainingConfig _config;
+    readonly ITrainingData _data;
+    readonly RunDirectory _run;
+    readonly Device _device;
+    readonly StepRandom _random;
+    readonly EpochSampler _sampler;
+    readonly IStepper _stepper;
+    long _step;
+
+    /// <summary>
+    /// Prepares a run. A new run needs an empty or missing directory; with <paramref name="resume"/>
+    /// the directory's manifest must match <paramref name="config"/> in everything but the step count.
+    /// </summary>
+    public Trainer(TrainingConfig config, ITrainingData data, string runDirectory, bool resume = false)
+    {
+        TorchRuntime.EnsureLoaded();
+        _data = data;
+        _run = new RunDirectory(runDirectory);
+        _config = config with
+        {
+            Model = config.Model with
+            {
+                DataShape = data.SampleShape,
+                ConditionCount = config.Model.IsConditional ? data.ClassCount : 0,
+            },
+        };
+        _config.Validate();
+        if (_config.Device == "cuda" && !torch.cuda.is_available())
+            throw new ArgumentException("--device cuda: no CUDA device is available (this build of GenAudit uses TorchSharp-cpu)");
+        _device = new Device(_config.Device);
+        if (_config.Threads > 0) torch.set_num_threads(_config.Threads);
+
+        torch.manual_seed(_config.Seed);
+        _random = new StepRandom(_config.Seed, _device);
+        _sampler = new EpochSampler(data.Count, _config.BatchSize, _random, _device);
+        _stepper = _config.Model.IsGan ? new GanStepper(_config, _device) : new VaeStepper(_config, _device);
+
+        if (resume) Resume();
+        else Create();
+    }
+
+    /// <summary>The generator being trained (the EMA copy when EMA is on), in eval mode between steps.</summary>
+    public IGenerativeModel Sampler => _stepper.Sampler;
+
+    /// <summary>The configuration with the data-dependent fields filled in.</summary>
+    public TrainingConfig Config => _config;
+
+    /// <summary>Steps completed so far.</summary>
+    public long Step => _step;
+
+    /// <summary>
+    /// Trains until <see cref="TrainingConfig.Steps"/>, or until <paramref name="stopAtStep"/> or
+    /// cancellation, checkpointing on the way. Throws <see cref="TrainingDivergedException"/> on
+    /// NaN/Inf, leaving the last good checkpoint as the run's latest.
+    /// </summary>
+    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, long? stopAtStep = null)
+    {
+        var clock = Stopwatch.StartNew();
+        long target = Math.Min(_config.Steps, stopAtStep ?? long.MaxValue);
+        string lastCheckpoint = Checkpoint.FindLatest(_run)?.Folder ?? "";
+        while (_step < target)
+        {
+            if (cancel.IsCancellationRequested) break;
+            long step = _step;
+            bool log = (step + 1) % _config.LogEvery == 0 || step + 1 == _config.Steps;
+            var lr = LearningRateScale(step);
+            StepMetrics metrics;
+            using (NewDisposeScope())
+            {
+                metrics = _stepper.Step(step, lr, _data, _sampler, _random);
+            }
+            foreach (var (name, value) in metrics.Values)
+            {
+                if (!double.IsFinite(value))
+                {
+                    throw new TrainingDivergedException(
+                        $"step {step + 1}: {name} is {value}; training stopped. The last good checkpoint is " +
+                        (lastCheckpoint == "" ? "none (no checkpoint was written yet)" : lastCheckpoint) +
+                        ". Lower the learning rate, add a penalty (--r1, --gp) or spectral norm, and resume or restart.");
+                }
+            }
+            _step = step + 1;
+            if (log) HistoryFile.Append(_run.History, metrics.ToHistory(_step, clock.Elapsed.TotalSeconds));
+            progress?.Report(new TrainingProgress(_step, _config.Steps, metrics.Values, clock.Elapsed));
+            if (_step % _config.CheckpointEvery == 0 || _step == _config.Steps) lastCheckpoint = WriteCheckpoint();
+        }
+        if (_step < _config.Steps) lastCheckpoint = WriteCheckpoint();
+        return new TrainingResult(_step == _config.Steps ? TrainingOutcome.Completed : TrainingOutcome.Interrupted, _step, lastCheckpoint, clock.Elapsed);
+    }
+
+    double LearningRateScale(long step) => Math.Pow(_config.LearningRateDecay, (double)step / _config.Steps);
+
+    void Create()
+    {
+        if (File.Exists(_run.Manifest))
+            throw new ArgumentException($"{_run.Root} already holds a run; pass --resume to continue it or choose another --out");
+        Directory.CreateDirectory(_run.Root);
+        var manifest = new RunManifest
+        {
+            Created = DateTimeOffset.UtcNow,
+            Config = _config,
+            Data = new DataRecord(_data.Name, _data.Fingerprint, _data.Count, _data.SampleShape, _data.ClassCount),
+            Versions = VersionRecord.Current(),
+            Networks = _stepper.Describe(),
+        };
+        Json.WriteFile(_run.Manifest, manifest);
+        AtomicFile.WriteAllText(_run.History, "");
+    }
+
+    void Resume()
+    {
+        var manifest = Json.ReadFile<RunManifest>(_run.Manifest);
+        var saved = manifest.Config with { Steps = _config.Steps };
+        if (!ConfigEquals(saved, _config))
+            throw new ArgumentException($"{_run.Manifest}: --resume needs the same settings as the original run (only --steps may change); " +
+                                        "run 'genaudit train --resume --out DIR' without other options to take them from the manifest");
+        if (manifest.Data.Fingerprint != _data.Fingerprint)
+            throw new ArgumentException($"{_run.Manifest}: the run was trained on data with fingerprint {manifest.Data.Fingerprint}, this data has {_data.Fingerprint}");
+        var latest = Checkpoint.FindLatest(_run)
+                     ?? throw new ArgumentException($"{_run.Root}: no checkpoint to resume from");
+        _stepper.Load(latest.Folder);
+        _step = latest.Latest.Step;
+        HistoryFile.TruncateAfter(_run.History, _step);
+        if (_config.Steps != manifest.Config.Steps) Json.WriteFile(_run.Manifest, manifest with { Config = manifest.Config with { Steps = _config.Steps } });
+    }
+
+    static bool ConfigEquals(TrainingConfig a, TrainingConfig b) =>
+        System.Text.Json.JsonSerializer.Serialize(a, Json.Compact) == System.Text.Json.JsonSerializer.Serialize(b, Json.Compact);
+
+    string WriteCheckpoint()
+    {
+        var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
+        Directory.CreateDirectory(_run.Samples);
+        SampleRenderer.Render(_stepper.Sampler, Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png"),
+            _config.Model.IsPointData ? PointSamples : GridSamples, _config.Seed, _data);
+        LossChart.Render(HistoryFile.Read(_run.History), _run.LossPlot, _config.Model.IsGan);
+        return folder;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _stepper.Dispose();
+        _sampler.Dispose();
+        _random.Dispose();
+    }
+
+    /// <summary>Scalar measurements of one step.</summary>
+    sealed class StepMetrics(Dictionary<string, double> values, double lrG, double? lrD)
+    {
+        public IReadOnlyDictionary<string, double> Values => values;
+
+        public HistoryEntry ToHistory(long step, double seconds) => new()
+        {
+            Step = step,
+            LossD = Get("lossD"), LossG = Get("lossG"), GradNormD = Get("gradNormD"), GradNormG = Get("gradNormG"),
+            DReal = Get("dReal"), DFake = Get("dFake"), Penalty = Get("penalty"),
+            Loss = Get("loss"), Recon = Get("recon"), Kl = Get("kl"),
+            LrG = lrG, LrD = lrD, Seconds = Math.Round(seconds, 3),
+        };
+
+        double? Get(string key) => values.TryGetValue(key, out var v) ? v : null;
+    }
+
+    interface IStepper : IDisposable
+    {
+        IGenerativeModel Sampler { get; }
+        StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random);
+        IReadOnlyList<NetworkDescription> Describe();
+        IReadOnlyDictionary<string, Action<string>> Writers();
+        void Load(string folder);
+    }
+
+    static Tensor WeightPenalty(nn.Module module, double l1, double l2)
+    {
+        Tensor? total = null;
+        foreach (var (_, p) in module.named_parameters())
+        {
+            if (p.dim() < 2) continue; // biases and normalisation scales are not penalised
+            if (l1 > 0) total = total is null ? l1 * p.abs().sum() : total + l1 * p.abs().sum();
+            if (l2 > 0) total = total is null ? l2 * p.pow(2).sum() : total + l2 * p.pow(2).sum();
+        }
+        return total ?? torch.zeros(1);
+    }
+
+    static double GradientNorm(nn.Module module)
+    {
+        var squares = module.parameters().Where(p => p.grad is not null).Select(p => p.grad!.pow(2).sum()).ToArray();
+        return squares.Length == 0 ? 0 : torch.stack(squares).sum().sqrt().item<float>();
+    }
+
+    static void SetLearningRate(optim.Optimizer optimizer, double lr)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+    }
+
+    sealed class GanStepper : IStepper
+    {
+        readonly TrainingConfig _config;
+        readonly Device _device;
+        readonly GanGenerator _generator;
+        readonly GanGenerator? _ema;
+        readonly GanDiscriminator _discriminator;
+        readonly Adam _optimizerG;
+        readonly Adam _optimizerD;
+
+        public GanStepper(TrainingConfig config, Device device)
+        {
+            _config = config;
+            _device = device;
+            _generator = new GanGenerator(config.Model).to(device);
+            _discriminator = new GanDiscriminator(config.Model).to(device);
+            if (config.EmaDecay > 0)
+            {
+                _ema = new GanGenerator(config.Model).to(device);
+                CopyInto(_ema, _generator);
+                _ema.eval();
+            }
+            _optimizerG = optim.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
+            _optimizerD = optim.Adam(_discriminator.parameters(), config.LearningRateD, config.Beta1, config.Beta2);
+        }
+
+        public IGenerativeModel Sampler => _ema ?? _generator;
+
+        public StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random)
+        {
+            SetLearningRate(_optimizerG, _config.LearningRateG * lrScale);
+            SetLearningRate(_optimizerD, _config.LearningRateD * lrScale);
+            _generator.train();
+            _discriminator.train();
+            int dSteps = _config.EffectiveDiscriminatorSteps;
+            int batch = _config.BatchSize;
+            long latent = _config.Model.LatentSize;
+            Tensor? labels = null;
+            Tensor lossD = torch.zeros(1), dReal = torch.zeros(1), dFake = torch.zeros(1), penalty = torch.zeros(1);
+            double gradNormD = 0;
+
+            for (int k = 0; k < dSteps; k++)
+            {
+                var (real, y) = data.Gather(sampler.Indices(step * dSteps + k));
+                real = real.to(_device);
+                labels = y?.to(_device);
+                var z = torch.randn([batch, latent], generator: random.For(step, StepRandom.Stream.DiscriminatorLatent, k), device: _device);
+                Tensor fake;
+                using (torch.no_grad()) fake = _generator.call(z, labels);
+
+                bool needsR1 = _config.R1Gamma > 0;
+                if (needsR1) real.requires_grad_(true);
+                var scoreReal = _discriminator.call(real, labels);    // (B,)
+                var scoreFake = _discriminator.call(fake, labels);    // (B,)
+                lossD = _config.Loss switch
+                {
+                    GanLoss.Ns => nn.functional.softplus(-scoreReal).mean() + nn.functional.softplus(scoreFake).mean(),
+                    GanLoss.Hinge => nn.functional.relu(1 - scoreReal).mean() + nn.functional.relu(1 + scoreFake).mean(),
+                    _ => scoreFake.mean() - scoreReal.mean(),
+                };
+                penalty = torch.zeros(1, device: _device);
+                if (needsR1)
+                {
+                    var gradient = torch.autograd.grad([scoreReal.sum()], [real], create_graph: true, retain_graph: true)[0];
+                    penalty = penalty + _config.R1Gamma / 2 * gradient.pow(2).flatten(1).sum(1).mean();
+                }
+                if (_config.EffectiveGradientPenalty > 0)
+                {
+                    var shape = new long[real.dim()];
+                    shape[0] = batch;
+                    for (int d = 1; d < shape.Length; d++) shape[d] = 1;
+                    var alpha = torch.rand(shape, generator: random.For(step, StepRandom.Stream.Interpolation, k), device: _device);
+                    var mixed = (alpha * real.detach() + (1 - alpha) * fake).requires_grad_(true);
+                    var scoreMixed = _discriminator.call(mixed, labels);
+                    var gradient = torch.autograd.grad([scoreMixed.sum()], [mixed], create_graph: true, retain_graph: true)[0];
+                    penalty = penalty + _config.EffectiveGradientPenalty * (gradient.flatten(1).pow(2).sum(1).add(1e-12).sqrt() - 1).pow(2).mean();
+                }
+                lossD = lossD + penalty;
+                if (_config.L1Weight > 0 || _config.L2Weight > 0) lossD = lossD + WeightPenalty(_discriminator, _config.L1Weight, _config.L2Weight);
+
+                _optimizerD.zero_grad();
+                lossD.backward();
+                gradNormD = GradientNorm(_discriminator);
+                _optimizerD.step();
+
+                bool probabilities = _config.Loss == GanLoss.Ns;
+                dReal = (probabilities ? torch.sigmoid(scoreReal) : scoreReal).detach().mean();
+                dFake = (probabilities ? torch.sigmoid(scoreFake) : scoreFake).detach().mean();
+            }
+
+            var zG = torch.randn([batch, latent], generator: random.For(step, StepRandom.Stream.GeneratorLatent), device: _device);
+            var scoreG = _discriminator.call(_generator.call(zG, labels), labels);
+            var lossG = _config.Loss == GanLoss.Ns ? nn.functional.softplus(-scoreG).mean() : -scoreG.mean();
+            if (_config.L1Weight > 0 || _config.L2Weight > 0) lossG = lossG + WeightPenalty(_generator, _config.L1Weight, _config.L2Weight);
+            _optimizerG.zero_grad();
+            lossG.backward();
+            double gradNormG = GradientNorm(_generator);
+            _optimizerG.step();
+            if (_ema is not null) UpdateEma(_ema, _generator, _config.EmaDecay);
+            _generator.eval();
+            _discriminator.eval();
+
+            var values = new Dictionary<string, double>
+            {
+                ["lossD"] = lossD.item<float>(),
+                ["lossG"] = lossG.item<float>(),
+                ["gradNormD"] = gradNormD,
+                ["gradNormG"] = gradNormG,
+                ["dReal"] = dReal.item<float>(),
+                ["dFake"] = dFake.item<float>(),
+            };
+            if (_config.R1Gamma > 0 || _config.EffectiveGradientPenalty > 0) values["penalty"] = penalty.item<float>();
+            return new StepMetrics(values, _config.LearningRateG * lrScale, _config.LearningRateD * lrScale);
+        }
+
+        public IReadOnlyList<NetworkDescription> Describe()
+        {
+            var list = new List<NetworkDescription> { _generator.Describe(), _discriminator.Describe() };
+            if (_ema is not null) list.Add(_generator.Describe() with { Name = "generator_ema" });
+            return list;
+        }
+
+        public IReadOnlyDictionary<string, Action<string>> Writers()
+        {
+            var writers = new Dictionary<string, Action<string>>
+            {
+                ["generator.safetensors"] = p => ModuleWeights.Save(_generator, p),
+                ["discriminator.safetensors"] = p => ModuleWeights.Save(_discriminator, p),
+                ["optimizer_g.bin"] = p => Checkpoint.SaveOptimizer(_optimizerG, p),
+                ["optimizer_d.bin"] = p => Checkpoint.SaveOptimizer(_optimizerD, p),
+            };
+            if (_ema is not null) writers["generator_ema.safetensors"] = p => ModuleWeights.Save(_ema, p);
+            return writers;
+        }
+
+        public void Load(string folder)
+        {
+            ModuleWeights.Load(_generator, Path.Combine(folder, "generator.safetensors"));
+            ModuleWeights.Load(_discriminator, Path.Combine(folder, "discriminator.safetensors"));
+            if (_ema is not null) ModuleWeights.Load(_ema, Path.Combine(folder, "generator_ema.safetensors"));
+            Checkpoint.LoadOptimizer(_optimizerG, Path.Combine(folder, "optimizer_g.bin"));
+            Checkpoint.LoadOptimizer(_optimizerD, Path.Combine(folder, "optimizer_d.bin"));
+        }
+
+        public void Dispose()
+        {
+            _optimizerG.Dispose();
+            _optimizerD.Dispose();
+            _generator.Dispose();
+            _discriminator.Dispose();
+            _ema?.Dispose();
+        }
+    }
+
+    sealed class VaeStepper : IStepper
+    {
+        readonly TrainingConfig _config;
+        readonly Device _device;
+        readonly Vae _vae;
+        readonly Adam _optimizer;
+
+        public VaeStepper(TrainingConfig config, Device device)
+        {
+            _config = config;
+            _device = device;
+            _vae = new Vae(config.Model).to(device);
+            _vae.eval();
+            _optimizer = optim.Adam(_vae.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
+        }
+
+        public IGenerativeModel Sampler => _vae;
+
+        public StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random)
+        {
+            SetLearningRate(_optimizer, _config.LearningRateG * lrScale);
+            _vae.train();
+            var (x, y) = data.Gather(sampler.Indices(step));
+            x = x.to(_device);
+            var labels = y?.to(_device);
+            var (mean, logVariance) = _vae.Encode(x, labels);                   // (B, d) each
+            var noise = torch.randn(mean.shape, generator: random.For(step, StepRandom.Stream.Reparameterisation), device: _device);
+            var z = mean + torch.exp(0.5 * logVariance) * noise;
+            var reconstruction = _vae.Decode(z, labels);                         // (B, ...)
+            long batch = x.shape[0];
+            var recon = _config.Model.Likelihood == VaeLikelihood.Bernoulli
+                ? nn.functional.binary_cross_entropy(reconstruction.clamp(1e-6, 1 - 1e-6), x, reduction: nn.Reduction.Sum) / batch
+                : (reconstruction - x).pow(2).sum() / (2 * _config.Model.GaussianSigma * _config.Model.GaussianSigma) / batch;
+            var kl = -0.5 * (1 + logVariance - mean.pow(2) - logVariance.exp()).sum() / batch;
+            var loss = recon + _config.VaeBeta * kl;
+            if (_config.L1Weight > 0 || _config.L2Weight > 0) loss = loss + WeightPenalty(_vae, _config.L1Weight, _config.L2Weight);
+            _optimizer.zero_grad();
+            loss.backward();
+            double gradNorm = GradientNorm(_vae);
+            _optimizer.step();
+            _vae.eval();
+            return new StepMetrics(new Dictionary<string, double>
+            {
+                ["loss"] = loss.item<float>(),
+                ["recon"] = recon.item<float>(),
+                ["kl"] = kl.item<float>(),
+                ["gradNormG"] = gradNorm,
+            }, _config.LearningRateG * lrScale, null);
+        }
+
+        public IReadOnlyList<NetworkDescription> Describe() => [_vae.Describe()];
+
+        public IReadOnlyDictionary<string, Action<string>> Writers() => new Dictionary<string, Action<string>>
+        {
+            ["vae.safetensors"] = p => ModuleWeights.Save(_vae, p),
+            ["optimizer.bin"] = p => Checkpoint.SaveOptimizer(_optimizer, p),
+        };
+
+        public void Load(string folder)
+        {
+            ModuleWeights.Load(_vae, Path.Combine(folder, "vae.safetensors"));
+            Checkpoint.LoadOptimizer(_optimizer, Path.Combine(folder, "optimizer.bin"));
+        }
+
+        public void Dispose()
+        {
+            _optimizer.Dispose();
+            _vae.Dispose();
+        }
+    }
+
+    static void CopyInto(nn.Module target, nn.Module source)
+    {
+        using var _ = torch.no_grad();
+        var from = source.state_dict();
+        foreach (var (key, tensor) in target.state_dict()) tensor.copy_(from[key]);
+    }
+
+    static void UpdateEma(nn.Module ema, nn.Module model, double decay)
+    {
+        using var _ = torch.no_grad();
+        var current = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in ema.named_parameters()) p.mul_(decay).add_(current[name], alpha: 1 - decay);
+        var buffers = model.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+        foreach (var (name, b) in ema.named_buffers()) b.copy_(buffers[name]);
+    }
+}

@@ -1,0 +1,148 @@
+using GenAudit.Models;
+
+namespace GenAudit.Training;
+
+/// <summary>The GAN objective.</summary>
+public enum GanLoss
+{
+    /// <summary>Non-saturating loss (Goodfellow et al. 2014): D minimises softplus(−D(x)) + softplus(D(G(z))), G minimises softplus(−D(G(z))).</summary>
+    Ns,
+    /// <summary>Hinge loss (Lim and Ye 2017; Miyato et al. 2018): D minimises relu(1 − D(x)) + relu(1 + D(G(z))), G minimises −D(G(z)).</summary>
+    Hinge,
+    /// <summary>Wasserstein loss with gradient penalty (Gulrajani et al. 2017).</summary>
+    WganGp,
+}
+
+/// <summary>
+/// Every setting of a training run, with its default in one place. The CLI flags, the manifest and
+/// library callers all use this record, so a flag and a field always mean the same thing.
+/// </summary>
+public sealed record TrainingConfig
+{
+    /// <summary>The data specification as given to <c>--data</c> (ring8, grid25, mnist, fashion-mnist, or a folder).</summary>
+    public string Data { get; init; } = "ring8";
+
+    /// <summary>Architecture and family; its DataShape and ConditionCount are filled in from the data.</summary>
+    public ModelConfig Model { get; init; } = new();
+
+    /// <summary>GAN objective (ignored by VAEs).</summary>
+    public GanLoss Loss { get; init; } = GanLoss.Ns;
+
+    /// <summary>R1 penalty weight γ (Mescheder et al. 2018): γ/2 · E‖∇ₓD(x)‖² on real data; 0 disables it.</summary>
+    public double R1Gamma { get; init; }
+
+    /// <summary>Gradient-penalty weight λ (Gulrajani et al. 2017): λ · E(‖∇D(x̂)‖ − 1)² on interpolates; 0 disables it. Defaults to 10 for WGAN-GP when not set.</summary>
+    public double? GradientPenaltyWeight { get; init; }
+
+    /// <summary>L1 weight penalty on the weights (not biases or normalisation parameters) of every network.</summary>
+    public double L1Weight { get; init; }
+
+    /// <summary>L2 weight penalty on the weights (not biases or normalisation parameters) of every network.</summary>
+    public double L2Weight { get; init; }
+
+    /// <summary>Decay β of the exponential moving average of generator weights (Karras et al. 2018; Yazıcı et al. 2019); 0 disables EMA.</summary>
+    public double EmaDecay { get; init; }
+
+    /// <summary>Number of optimisation steps (generator updates for GANs).</summary>
+    public long Steps { get; init; } = 3000;
+
+    /// <summary>Batch size.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Adam learning rate of the generator (or of the VAE).</summary>
+    public double LearningRateG { get; init; } = 2e-4;
+
+    /// <summary>Adam learning rate of the discriminator.</summary>
+    public double LearningRateD { get; init; } = 2e-4;
+
+    /// <summary>Adam β₁.</summary>
+    public double Beta1 { get; init; } = 0.5;
+
+    /// <summary>Adam β₂.</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>
+    /// Final learning rate as a fraction of the initial one; the rate decays exponentially,
+    /// lr(s) = lr₀ · f^(s / Steps). 1 keeps it constant.
+    /// </summary>
+    public double LearningRateDecay { get; init; } = 1.0;
+
+    /// <summary>Discriminator updates per generator update. Defaults to 5 for WGAN-GP and 1 otherwise.</summary>
+    public int? DiscriminatorSteps { get; init; }
+
+    /// <summary>VAE: weight β of the KL term in the ELBO (Higgins et al. 2017); 1 is the plain ELBO.</summary>
+    public double VaeBeta { get; init; } = 1.0;
+
+    /// <summary>Seed for weights, latent draws and data order.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>A history line is written every this many steps.</summary>
+    public int LogEvery { get; init; } = 50;
+
+    /// <summary>A checkpoint (weights, optimiser state, sample grid) is written every this many steps, and always at the end.</summary>
+    public int CheckpointEvery { get; init; } = 1000;
+
+    /// <summary>How many checkpoints to keep (oldest removed first).</summary>
+    public int KeepCheckpoints { get; init; } = 2;
+
+    /// <summary>Intra-op CPU threads for libtorch; 0 keeps libtorch's default. Results are bit-reproducible only for a fixed count.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>"cpu" or "cuda".</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Effective gradient-penalty weight.</summary>
+    public double EffectiveGradientPenalty => GradientPenaltyWeight ?? (Loss == GanLoss.WganGp ? 10.0 : 0.0);
+
+    /// <summary>Effective discriminator steps per generator step.</summary>
+    public int EffectiveDiscriminatorSteps => DiscriminatorSteps ?? (Loss == GanLoss.WganGp ? 5 : 1);
+
+    /// <summary>Checks ranges and combinations; throws <see cref="ArgumentException"/> naming the option and the fix.</summary>
+    public void Validate()
+    {
+        static void Check(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
+        Check(Steps >= 1, $"--steps must be at least 1, got {Steps}");
+        Check(BatchSize >= 2, $"--batch must be at least 2, got {BatchSize}");
+        Check(R1Gamma >= 0 && double.IsFinite(R1Gamma), $"--r1 must be a finite number ≥ 0, got {R1Gamma}");
+        Check(EffectiveGradientPenalty >= 0 && double.IsFinite(EffectiveGradientPenalty), $"--gp must be a finite number ≥ 0, got {EffectiveGradientPenalty}");
+        Check(L1Weight >= 0 && double.IsFinite(L1Weight), $"--l1 must be a finite number ≥ 0, got {L1Weight}");
+        Check(L2Weight >= 0 && double.IsFinite(L2Weight), $"--l2 must be a finite number ≥ 0, got {L2Weight}");
+        Check(EmaDecay >= 0 && EmaDecay < 1, $"--ema must be in [0, 1), got {EmaDecay}");
+        Check(LearningRateG > 0 && LearningRateD > 0, "learning rates must be positive");
+        Check(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1, "Adam betas must be in [0, 1)");
+        Check(LearningRateDecay > 0 && LearningRateDecay <= 1, $"--lr-decay must be in (0, 1], got {LearningRateDecay}");
+        Check(EffectiveDiscriminatorSteps >= 1, $"--d-steps must be at least 1, got {EffectiveDiscriminatorSteps}");
+        Check(VaeBeta >= 0, $"--beta must be ≥ 0, got {VaeBeta}");
+        Check(LogEvery >= 1 && CheckpointEvery >= 1 && KeepCheckpoints >= 1, "log, checkpoint and keep counts must be at least 1");
+        Check(Threads >= 0, $"--threads must be ≥ 0, got {Threads}");
+        Check(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
+        Check(Model.IsGan || (R1Gamma == 0 && GradientPenaltyWeight is null or 0 && EmaDecay == 0 && !Model.SpectralNorm),
+            "--r1, --gp, --ema and --spectral-norm apply to GANs only");
+        Model.Validate();
+    }
+
+    /// <summary>The defaults that make the 2D mixture benchmarks train well (see docs/benchmarks.md for the measurements behind them).</summary>
+    public static TrainingConfig DefaultsFor(string data) => data switch
+    {
+        "ring8" or "grid25" => new TrainingConfig
+        {
+            Data = data,
+            Model = new ModelConfig { LatentSize = 16, Width = 128 },
+            BatchSize = 256,
+            LearningRateG = 1e-3,
+            LearningRateD = 1e-3,
+            R1Gamma = 0.1,
+            LearningRateDecay = 0.1,
+            Steps = 10_000,
+            EmaDecay = 0.999,
+            CheckpointEvery = 2000,
+        },
+        _ => new TrainingConfig
+        {
+            Data = data,
+            Model = new ModelConfig { LatentSize = 64, Width = 64, DataShape = [1, 28, 28] },
+            BatchSize = 64,
+            Steps = 3000,
+        },
+    };
+}
