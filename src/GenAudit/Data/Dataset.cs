@@ -80,8 +80,9 @@ public abstract class Dataset
     /// <summary>Like <see cref="GetBatch(long[], Device?)"/> with a 1-D int64 tensor of indices (for example from torch.randperm).</summary>
     public (Tensor X, Tensor? Y) GetBatch(Tensor indices, Device? device = null)
     {
-        using var cpu = indices.to(CPU).to_type(ScalarType.Int64);
-        return GetBatch(cpu.data<long>().ToArray(), device);
+        long[] values;
+        using (NewDisposeScope()) values = indices.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
+        return GetBatch(values, device);
     }
 
     /// <summary>All samples as one new tensor (N, ...SampleShape); the caller disposes it.</summary>

@@ -24,7 +24,8 @@ public static partial class Npy
     /// <summary>Atomically writes a float32 or int64 tensor (copied to the CPU).</summary>
     public static void Write(string path, Tensor tensor)
     {
-        using var cpu = tensor.detach().cpu().contiguous();
+        using var scope = NewDisposeScope();
+        var cpu = tensor.detach().cpu().contiguous();
         switch (cpu.dtype)
         {
             case ScalarType.Float32: Write(path, cpu.data<float>().ToArray(), cpu.shape); break;
