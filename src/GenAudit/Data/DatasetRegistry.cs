@@ -1,0 +1,52 @@
+namespace GenAudit.Data;
+
+/// <summary>How <see cref="DatasetRegistry.Resolve"/> loads a dataset; one place for the defaults the CLI and library share.</summary>
+public sealed record DatasetOptions
+{
+    /// <summary>Split to load for mnist and fashion-mnist; image folders and mixtures have none. Default: train.</summary>
+    public DataSplit Split { get; init; } = DataSplit.Train;
+
+    /// <summary>Side in pixels that image-folder images are resized to. Default: 28, like MNIST.</summary>
+    public int ImageSize { get; init; } = 28;
+
+    /// <summary>Channels for image folders. Default: grayscale.</summary>
+    public ColorMode Color { get; init; } = ColorMode.Grayscale;
+
+    /// <summary>Number of points in the fixed training set of ring8 / grid25. Default: 100,000.</summary>
+    public int MixtureSampleCount { get; init; } = 100_000;
+
+    /// <summary>Seed of the fixed mixture training set. Default: 0.</summary>
+    public long MixtureSeed { get; init; }
+}
+
+/// <summary>Maps the CLI's --data value to a loaded dataset.</summary>
+public static class DatasetRegistry
+{
+    /// <summary>The accepted forms of a dataset spec, for help texts and errors.</summary>
+    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, or a folder with one subfolder of PNG/JPEG images per class";
+
+    /// <summary>
+    /// Loads "ring8" or "grid25" (a <see cref="PointDataset"/> with its <see cref="Mixture2D"/>), "mnist"
+    /// (embedded), "fashion-mnist" or "fashion-mnist:&lt;folder&gt;", or an image folder path.
+    /// </summary>
+    public static Dataset Resolve(string spec, DatasetOptions? options = null)
+    {
+        options ??= new DatasetOptions();
+        if (string.IsNullOrWhiteSpace(spec)) throw new ArgumentException($"No dataset given; use {Forms}.", nameof(spec));
+        var trimmed = spec.Trim();
+        if (Mixture2D.FromName(trimmed) is { } mixture) return mixture.TrainingSet(options.MixtureSampleCount, options.MixtureSeed);
+        if (trimmed.Equals("mnist", StringComparison.OrdinalIgnoreCase)) return MnistEmbedded.Load(options.Split);
+        if (trimmed.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase)) return FashionMnist.Load(options.Split);
+        if (trimmed.StartsWith("fashion-mnist:", StringComparison.OrdinalIgnoreCase))
+        {
+            var folder = trimmed["fashion-mnist:".Length..];
+            if (folder.Length == 0) throw new ArgumentException($"'{spec}': give the folder after 'fashion-mnist:', or use plain 'fashion-mnist' for {FashionMnist.DefaultFolder}.", nameof(spec));
+            return FashionMnist.Load(options.Split, folder);
+        }
+        if (Directory.Exists(trimmed)) return ImageFolderDataset.Load(trimmed, options.ImageSize, options.Color);
+        var looksLikePath = trimmed.Contains('/') || trimmed.Contains('\\') || trimmed.StartsWith('.');
+        throw new ArgumentException(looksLikePath
+            ? $"'{spec}': folder not found. Give an existing folder with one subfolder of images per class, or one of: {Forms}."
+            : $"Unknown dataset '{spec}'. Use {Forms}.", nameof(spec));
+    }
+}
