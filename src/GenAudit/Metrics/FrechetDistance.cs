@@ -44,7 +44,7 @@ public static class FrechetDistance
         return Compute(realStatistics, fakeStatistics);
     }
 
-    /// <summary>Mean and unbiased (N − 1) covariance of a feature matrix (N, D); N ≥ 2 and, unless allowed, N &gt; D.</summary>
+    /// <summary>Mean and unbiased (N − 1) covariance of a feature matrix (N, D); N ≥ 2 and, unless allowed, N &gt; D; <paramref name="name"/> labels error messages.</summary>
     public static GaussianStatistics ComputeStatistics(Tensor features, bool allowRankDeficient = false, string name = "features")
     {
         TorchRuntime.EnsureLoaded();

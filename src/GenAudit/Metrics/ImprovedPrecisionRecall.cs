@@ -4,6 +4,16 @@ using static TorchSharp.torch;
 
 namespace GenAudit.Metrics;
 
+/// <summary>Settings for <see cref="ImprovedPrecisionRecall"/>.</summary>
+public sealed record ImprovedPrecisionRecallOptions
+{
+    /// <summary>k of the k-NN radii; 3 in Kynkäänniemi et al. 2019.</summary>
+    public int NearestK { get; init; } = 3;
+
+    /// <summary>Real rows per distance block; memory is about 8 × 3 × ChunkRows × max(N, M) bytes.</summary>
+    public int ChunkRows { get; init; } = PairwiseDistances.DefaultChunkRows;
+}
+
 /// <summary>Improved precision and recall. Higher is better; both in [0, 1].</summary>
 /// <param name="Precision">Fraction of generated samples within (≤) the k-NN radius of at least one real sample.</param>
 /// <param name="Recall">Fraction of real samples within (≤) the k-NN radius of at least one generated sample.</param>
@@ -22,13 +32,10 @@ public sealed record ImprovedPrecisionRecallResult(double Precision, double Reca
 /// </remarks>
 public static class ImprovedPrecisionRecall
 {
-    /// <summary>k of the k-NN radii in Kynkäänniemi et al. 2019.</summary>
-    public const int DefaultNearestK = 3;
-
-    /// <summary>Improved precision and recall between real and generated feature matrices (N, D); <paramref name="options"/> defaults to k = 3.</summary>
-    public static ImprovedPrecisionRecallResult Compute(Tensor real, Tensor fake, NearestNeighbourOptions? options = null)
+    /// <summary>Improved precision and recall between real and generated feature matrices (N, D) of any float dtype; both sets need more than k samples.</summary>
+    public static ImprovedPrecisionRecallResult Compute(Tensor real, Tensor fake, ImprovedPrecisionRecallOptions? options = null)
     {
-        options ??= new NearestNeighbourOptions { NearestK = DefaultNearestK };
+        options ??= new ImprovedPrecisionRecallOptions();
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -20,20 +20,20 @@ public sealed record ModeCoverageResult(int ModesCaptured, int ModeCount, double
 /// <remarks>
 /// Follows the PacGAN code (synthetic_data_experiments, MetricLogger): each sample goes to its nearest
 /// mode mean (the lowest mode index wins a tie); it is high quality when that distance is strictly less
-/// than <c>threshold × std</c> (3 by default); the histogram counts high-quality samples only; a mode is
+/// than <c>thresholdInStandardDeviations × standardDeviation</c> (3 by default); the histogram counts high-quality samples only; a mode is
 /// captured when its count is at least 1; the reverse KL is Σ q_i ln(q_i M) over non-empty bins, so
 /// empty bins contribute 0 (0 · ln 0 = 0) and the value stays finite.
 /// </remarks>
 public static class ModeCoverage
 {
     /// <summary>Distance, in standard deviations, within which a sample is high quality (VEEGAN, PacGAN).</summary>
-    public const double DefaultThresholdInStd = 3.0;
+    public const double DefaultThresholdInStandardDeviations = 3.0;
 
-    /// <summary>Mode coverage of <paramref name="points"/> (N, D) against mode means (M, D) with common standard deviation <paramref name="std"/>.</summary>
-    public static ModeCoverageResult Compute(Tensor points, Tensor modeMeans, double std, double thresholdInStd = DefaultThresholdInStd)
+    /// <summary>Mode coverage of <paramref name="points"/> (N, D) against mode means (M, D) with common standard deviation <paramref name="standardDeviation"/>.</summary>
+    public static ModeCoverageResult Compute(Tensor points, Tensor modeMeans, double standardDeviation, double thresholdInStandardDeviations = DefaultThresholdInStandardDeviations)
     {
-        if (!(std > 0) || !double.IsFinite(std)) throw new ArgumentOutOfRangeException(nameof(std), $"std is {std}; it must be a positive finite number.");
-        if (!(thresholdInStd > 0) || !double.IsFinite(thresholdInStd)) throw new ArgumentOutOfRangeException(nameof(thresholdInStd), $"thresholdInStd is {thresholdInStd}; it must be positive.");
+        if (!(standardDeviation > 0) || !double.IsFinite(standardDeviation)) throw new ArgumentOutOfRangeException(nameof(standardDeviation), $"standardDeviation is {standardDeviation}; it must be a positive finite number.");
+        if (!(thresholdInStandardDeviations > 0) || !double.IsFinite(thresholdInStandardDeviations)) throw new ArgumentOutOfRangeException(nameof(thresholdInStandardDeviations), $"thresholdInStandardDeviations is {thresholdInStandardDeviations}; it must be positive.");
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -46,7 +46,7 @@ public static class ModeCoverage
         var distances = squared.sqrt().contiguous().data<double>().ToArray();
 
         var histogram = new long[modes];
-        var radius = thresholdInStd * std;
+        var radius = thresholdInStandardDeviations * standardDeviation;
         for (var i = 0; i < n; i++)
         {
             var best = 0;

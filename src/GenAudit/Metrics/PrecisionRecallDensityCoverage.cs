@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 
 namespace GenAudit.Metrics;
 
-/// <summary>Settings for the k-NN manifold metrics (<see cref="PrecisionRecallDensityCoverage"/>, <see cref="ImprovedPrecisionRecall"/>).</summary>
-public sealed record NearestNeighbourOptions
+/// <summary>Settings for <see cref="PrecisionRecallDensityCoverage"/>.</summary>
+public sealed record PrecisionRecallDensityCoverageOptions
 {
-    /// <summary>k of the k-NN balls: 5 for PRDC (Naeem et al. 2020), 3 for improved precision/recall (Kynkäänniemi et al. 2019).</summary>
+    /// <summary>k of the k-NN balls; 5 in Naeem et al. 2020.</summary>
     public int NearestK { get; init; } = 5;
 
     /// <summary>Real rows per distance block; memory is about 8 × 3 × ChunkRows × max(N, M) bytes (1024 rows vs 10,000 samples: about 250 MB).</summary>
@@ -37,9 +37,9 @@ public sealed record PrecisionRecallDensityCoverageResult(double Precision, doub
 public static class PrecisionRecallDensityCoverage
 {
     /// <summary>PRDC between real and generated feature matrices (N, D) of any float dtype; both sets need more than k samples.</summary>
-    public static PrecisionRecallDensityCoverageResult Compute(Tensor real, Tensor fake, NearestNeighbourOptions? options = null)
+    public static PrecisionRecallDensityCoverageResult Compute(Tensor real, Tensor fake, PrecisionRecallDensityCoverageOptions? options = null)
     {
-        options ??= new NearestNeighbourOptions();
+        options ??= new PrecisionRecallDensityCoverageOptions();
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

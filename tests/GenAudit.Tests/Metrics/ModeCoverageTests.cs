@@ -14,7 +14,7 @@ public class ModeCoverageTests
         // (5, 5) → 7.07σ from every mode; (0, 7.0) is exactly 3σ from mode 2: strict <, so not high quality.
         using var points = ToTensor([[0.5, 0], [10, 2.9], [0, 13.5], [5, 5], [0, 7.0]]);
         using var means = ToTensor(Means);
-        var result = ModeCoverage.Compute(points, means, std: 1.0);
+        var result = ModeCoverage.Compute(points, means, standardDeviation: 1.0);
         Assert.Equal(2, result.ModesCaptured);
         Assert.Equal(3, result.ModeCount);
         Assert.Equal(0.4, result.HighQualityFraction, 1e-15);
@@ -27,7 +27,7 @@ public class ModeCoverageTests
     {
         using var points = ToTensor([[0.1, 0.2], [-0.3, 0.1], [0.0, 0.0]]);
         using var means = ToTensor(Means, TorchSharp.torch.ScalarType.Float32);
-        var result = ModeCoverage.Compute(points, means, std: 0.5);
+        var result = ModeCoverage.Compute(points, means, standardDeviation: 0.5);
         Assert.Equal(1, result.ModesCaptured);
         Assert.Equal(1.0, result.HighQualityFraction);
         Assert.Equal(Math.Log(3), result.ReverseKl!.Value, 1e-12);
@@ -38,7 +38,7 @@ public class ModeCoverageTests
     {
         using var points = ToTensor([[0, 0], [10, 0], [0, 10], [0.1, 0], [10.1, 0], [0, 10.1]]);
         using var means = ToTensor(Means);
-        var result = ModeCoverage.Compute(points, means, std: 1.0);
+        var result = ModeCoverage.Compute(points, means, standardDeviation: 1.0);
         Assert.Equal(3, result.ModesCaptured);
         Assert.Equal(0.0, result.ReverseKl!.Value, 1e-15);
     }
@@ -48,7 +48,7 @@ public class ModeCoverageTests
     {
         using var points = ToTensor([[5, 5], [50, 50]]);
         using var means = ToTensor(Means);
-        var result = ModeCoverage.Compute(points, means, std: 1.0);
+        var result = ModeCoverage.Compute(points, means, standardDeviation: 1.0);
         Assert.Equal(0, result.ModesCaptured);
         Assert.Equal(0.0, result.HighQualityFraction);
         Assert.Null(result.ReverseKl);

@@ -57,7 +57,7 @@ public class PrecisionRecallDensityCoverageTests
         fake = fake.Select(r => r.Select(v => (double)(float)v).ToArray()).ToArray();
 
         var expected = new BruteForce(real, fake, 5).Compute(inclusive: false);
-        var prdc = PrecisionRecallDensityCoverage.Compute(realTensor, fakeTensor, new NearestNeighbourOptions { NearestK = 5, ChunkRows = chunkRows });
+        var prdc = PrecisionRecallDensityCoverage.Compute(realTensor, fakeTensor, new PrecisionRecallDensityCoverageOptions { NearestK = 5, ChunkRows = chunkRows });
         Assert.Equal(expected.Precision, prdc.Precision);
         Assert.Equal(expected.Recall, prdc.Recall);
         Assert.Equal(expected.Density, prdc.Density);
@@ -65,7 +65,7 @@ public class PrecisionRecallDensityCoverageTests
         Assert.InRange(prdc.Precision, 0.05, 0.97); // the sets overlap partly, so the comparison is not vacuous
 
         var improved = new BruteForce(real, fake, 3).Compute(inclusive: true);
-        var ipr = ImprovedPrecisionRecall.Compute(realTensor, fakeTensor, new NearestNeighbourOptions { NearestK = 3, ChunkRows = chunkRows });
+        var ipr = ImprovedPrecisionRecall.Compute(realTensor, fakeTensor, new ImprovedPrecisionRecallOptions { NearestK = 3, ChunkRows = chunkRows });
         Assert.Equal(improved.Precision, ipr.Precision);
         Assert.Equal(improved.Recall, ipr.Recall);
     }
@@ -84,11 +84,11 @@ public class PrecisionRecallDensityCoverageTests
         foreach (var k in new[] { 1, 3, 5 })
         {
             var strict = new BruteForce(real, fake, k).Compute(inclusive: false);
-            var prdc = PrecisionRecallDensityCoverage.Compute(realTensor, fakeTensor, new NearestNeighbourOptions { NearestK = k, ChunkRows = chunkRows });
+            var prdc = PrecisionRecallDensityCoverage.Compute(realTensor, fakeTensor, new PrecisionRecallDensityCoverageOptions { NearestK = k, ChunkRows = chunkRows });
             Assert.Equal(strict, (prdc.Precision, prdc.Recall, prdc.Density, prdc.Coverage));
 
             var inclusive = new BruteForce(real, fake, k).Compute(inclusive: true);
-            var ipr = ImprovedPrecisionRecall.Compute(realTensor, fakeTensor, new NearestNeighbourOptions { NearestK = k, ChunkRows = chunkRows });
+            var ipr = ImprovedPrecisionRecall.Compute(realTensor, fakeTensor, new ImprovedPrecisionRecallOptions { NearestK = k, ChunkRows = chunkRows });
             Assert.Equal((inclusive.Precision, inclusive.Recall), (ipr.Precision, ipr.Recall));
         }
     }
@@ -99,9 +99,8 @@ public class PrecisionRecallDensityCoverageTests
         // Real {0, 2}, k = 1: both radii are 2. Fake {4, 5}: 4 sits exactly on the ball around 2.
         using var real = ToTensor([[0.0], [2.0]]);
         using var fake = ToTensor([[4.0], [5.0]]);
-        var options = new NearestNeighbourOptions { NearestK = 1 };
-        Assert.Equal(0.0, PrecisionRecallDensityCoverage.Compute(real, fake, options).Precision);
-        Assert.Equal(0.5, ImprovedPrecisionRecall.Compute(real, fake, options).Precision);
+        Assert.Equal(0.0, PrecisionRecallDensityCoverage.Compute(real, fake, new PrecisionRecallDensityCoverageOptions { NearestK = 1 }).Precision);
+        Assert.Equal(0.5, ImprovedPrecisionRecall.Compute(real, fake, new ImprovedPrecisionRecallOptions { NearestK = 1 }).Precision);
     }
 
     [Fact]
