@@ -47,6 +47,20 @@ internal sealed class ModelMeter
         finally { inModel.Stop(); }
     }
 
+    /// <summary>Runs one model call of <paramref name="examples"/> examples inside the model clock (for maps that are not targets, such as a generator).</summary>
+    public T Time<T>(Func<T> call, long examples)
+    {
+        inModel.Start();
+        try
+        {
+            var result = call();
+            Calls++;
+            Evaluations += examples;
+            return result;
+        }
+        finally { inModel.Stop(); }
+    }
+
     /// <summary>Adds the counts and model time of an inner method's result (used by the noise tunnel).</summary>
     public void Absorb(AttributionResult inner)
     {
