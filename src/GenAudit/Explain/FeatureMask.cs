@@ -121,7 +121,7 @@ public sealed class FeatureMask : IDisposable
                 centres = where(occupied, sums / counts.clamp_min(1).unsqueeze(1), centres);
             }
             var used = zeros(k, dtype: ScalarType.Int64).index_fill_(0, assignment.unique().Item1, 1);
-            var renumber = used.cumsum(0) - 1; // empty segments dropped, ids contiguous
+            var renumber = used.cumsum(dim: 0) - 1; // empty segments dropped, ids contiguous
             var label = renumber.index_select(0, assignment).view(1, h, w).expand(c, h, w); // (C, H, W)
             maxCount = Math.Max(maxCount, (int)used.sum().item<long>());
             labels.Add(label);

@@ -69,7 +69,7 @@ public static class GanSpace
         var k = (int)Math.Min(options.Components, s.shape[0]);
         var coordinates = u[.., ..k] * s[..k]; // (N, K) PCA coordinates
         var zCentred = (z - z.mean([0], keepdim: true)).to(ScalarType.Float64);
-        var regression = coordinates.t().matmul(zCentred) / coordinates.square().sum(0).clamp_min(1e-300).unsqueeze(1); // (K, d)
+        var regression = coordinates.t().matmul(zCentred) / coordinates.square().sum(dim: 0).clamp_min(1e-300).unsqueeze(1); // (K, d)
         var directions = regression / regression.square().sum(1, keepdim: true).sqrt().clamp_min(1e-300);
         var variance = s.square() / (options.Samples - 1);
         var total = variance.sum().item<double>();

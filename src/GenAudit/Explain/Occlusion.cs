@@ -69,7 +69,7 @@ public sealed class Occlusion(AttributionTarget target, OcclusionOptions options
         var drops = atInput.unsqueeze(1) - occluded;
 
         var cover = (1 - keep).to(ScalarType.Float64).to(x.device); // (P, F)
-        var coverCount = cover.sum(0); // (F,)
+        var coverCount = cover.sum(dim: 0); // (F,) (a bare 0 would bind to the ScalarType overload)
         var attributions = drops.matmul(cover) / coverCount.clamp_min(1); // (B, F)
         var parameters = Options.BaseParameters();
         parameters["window"] = string.Join("x", OcclusionOptions.WindowShape);
