@@ -43,7 +43,9 @@ public sealed class FeatureMask : IDisposable
     {
         if (latentSize < 1 || groupSize < 1) throw new ArgumentException($"latent groups: latentSize ({latentSize}) and groupSize ({groupSize}) must be >= 1.");
         var count = (latentSize + groupSize - 1) / groupSize;
-        return Own(arange(latentSize, dtype: ScalarType.Int64).div(groupSize, rounding_mode: RoundingMode.floor), count, false, $"latent:{groupSize}");
+        using var scope = NewDisposeScope();
+        var ids = arange(latentSize, dtype: ScalarType.Int64).div(groupSize, rounding_mode: RoundingMode.floor);
+        return Own(ids.MoveToOuterDisposeScope(), count, false, $"latent:{groupSize}");
     }
 
     /// <summary>Square patches of <paramref name="patchSize"/> pixels over (C, H, W) images, shared across channels, numbered row-major.</summary>
@@ -51,12 +53,13 @@ public sealed class FeatureMask : IDisposable
     {
         if (channels < 1 || height < 1 || width < 1 || patchSize < 1)
             throw new ArgumentException($"patch mask: channels, height, width ({channels}, {height}, {width}) and patch size ({patchSize}) must be >= 1.");
+        using var scope = NewDisposeScope();
         var columns = (width + patchSize - 1) / patchSize;
         var rows = (height + patchSize - 1) / patchSize;
         var rowIds = arange(height, dtype: ScalarType.Int64).div(patchSize, rounding_mode: RoundingMode.floor).view(height, 1);
         var columnIds = arange(width, dtype: ScalarType.Int64).div(patchSize, rounding_mode: RoundingMode.floor).view(1, width);
         var ids = (rowIds * columns + columnIds).unsqueeze(0).expand(channels, height, width).contiguous(); // (C, H, W)
-        return Own(ids, (int)(rows * columns), false, $"patch:{patchSize}");
+        return Own(ids.MoveToOuterDisposeScope(), (int)(rows * columns), false, $"patch:{patchSize}");
     }
 
     /// <summary>
@@ -66,10 +69,11 @@ public sealed class FeatureMask : IDisposable
     public static FeatureMask FromGroups(Tensor groups, bool perExample = false, string name = "custom")
     {
         ArgumentNullException.ThrowIfNull(groups);
+        using var scope = NewDisposeScope();
         var ids = groups.to(ScalarType.Int64);
         if (ids.min().item<long>() < 0) throw new ArgumentException($"feature mask '{name}': group ids must be >= 0.");
         var count = ids.max().item<long>() + 1;
-        return Own(ids.clone(), (int)count, perExample, name);
+        return Own(ids.clone().MoveToOuterDisposeScope(), (int)count, perExample, name);
     }
 
     /// <summary>
