@@ -93,7 +93,7 @@ public class GradientAttributionTests
         using var scope = NewDisposeScope();
         var w = Doubles(Weights);
         var x = Random(8, 3, 5);
-        var saliency = new InputXGradient(Linear(w));
+        var inputTimesGradient = new InputXGradient(Linear(w));
         using var smooth = new NoiseTunnel(new Saliency(Linear(w)), new NoiseTunnelOptions { Samples = 10, InternalBatchSize = 8 }).Attribute(x);
         AssertClose(w.abs().expand(3, 5), smooth.Attributions, 1e-12);
         Assert.Equal("smoothgrad", smooth.Method);
@@ -101,7 +101,7 @@ public class GradientAttributionTests
         using var variance = new NoiseTunnel(new Saliency(Linear(w)), new NoiseTunnelOptions { Kind = NoiseTunnelKind.VarGrad, Samples = 10 }).Attribute(x);
         Assert.True(variance.Attributions.abs().max().item<double>() < 1e-12);
         // Input × gradient varies with the noise: VarGrad is w² σ², up to sampling error.
-        using var noisy = new NoiseTunnel(saliency, new NoiseTunnelOptions { Kind = NoiseTunnelKind.VarGrad, Samples = 400, NoiseStandardDeviation = 0.5 }).Attribute(x);
+        using var noisy = new NoiseTunnel(inputTimesGradient, new NoiseTunnelOptions { Kind = NoiseTunnelKind.VarGrad, Samples = 400, NoiseStandardDeviation = 0.5 }).Attribute(x);
         var expected = (w.square() * 0.25).expand(3, 5);
         Assert.True(((noisy.Attributions - expected).abs() / expected).max().item<double>() < 0.35);
     }
