@@ -1,0 +1,82 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenAudit.Explain;
+
+/// <summary>
+/// Base of the methods that read gradients of the target (Saliency, Input×Gradient, Integrated
+/// Gradients, GradientSHAP, the noise tunnel). Gradients are taken per batch of at most the internal
+/// batch size; the target must treat examples independently (no batch statistics).
+/// </summary>
+public abstract class GradientAttribution
+{
+    /// <summary>Creates the method for a target with validated options.</summary>
+    protected GradientAttribution(AttributionTarget target, AttributionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(options);
+        Target = target;
+        Options = options;
+    }
+
+    /// <summary>The function being explained.</summary>
+    public AttributionTarget Target { get; }
+
+    /// <summary>The method's options (the shared part).</summary>
+    public AttributionOptions Options { get; }
+
+    /// <summary>Method name as used on the command line.</summary>
+    public abstract string MethodName { get; }
+
+    /// <summary>
+    /// Attributes the target at each example of <paramref name="inputs"/> (B, ...). Methods without a
+    /// baseline ignore <paramref name="baseline"/>; random draws come from <paramref name="generator"/>
+    /// or from the options' seed.
+    /// </summary>
+    public abstract AttributionResult Attribute(Tensor inputs, Baseline? baseline = null, Generator? generator = null);
+
+    /// <summary>Shared input checks: a floating-point batch (B, ...) with B >= 1.</summary>
+    internal void ValidateInputs(Tensor inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        Options.Validate(MethodName);
+        if (inputs.dim() < 2 || inputs.shape[0] < 1)
+            throw new ArgumentException($"{MethodName}: inputs must be a batch (B, ...) with B >= 1, got shape [{string.Join(", ", inputs.shape)}]; add a batch dimension with unsqueeze(0).");
+        if (!inputs.is_floating_point())
+            throw new ArgumentException($"{MethodName}: inputs must be floating point to take gradients, got {inputs.dtype}.");
+    }
+
+    /// <summary>f and ∂f/∂x for every point of (N, ...), in batches; returns (N,) and (N, ...).</summary>
+    internal (Tensor Values, Tensor Gradients) GradientsInBatches(Tensor points, ModelMeter meter)
+    {
+        var values = new List<Tensor>();
+        var gradients = new List<Tensor>();
+        var n = points.shape[0];
+        for (long start = 0; start < n; start += Options.InternalBatchSize)
+        {
+            var length = Math.Min(Options.InternalBatchSize, n - start);
+            var (v, g) = meter.ForwardBackward(Target, points.narrow(0, start, length));
+            values.Add(v);
+            gradients.Add(g);
+        }
+        return (cat(values), cat(gradients));
+    }
+
+    /// <summary>f for every point of (N, ...) without gradients, in batches; returns (N,).</summary>
+    internal Tensor ValuesInBatches(Tensor points, ModelMeter meter)
+    {
+        using var noGrad = no_grad();
+        var values = new List<Tensor>();
+        var n = points.shape[0];
+        for (long start = 0; start < n; start += Options.InternalBatchSize)
+            values.Add(meter.Forward(Target, points.narrow(0, start, Math.Min(Options.InternalBatchSize, n - start))));
+        return cat(values);
+    }
+
+    /// <summary>Per-example sums Σφ over all elements, in float64.</summary>
+    internal static double[] SumPerExample(Tensor attributions) =>
+        attributions.flatten(1).to(ScalarType.Float64).sum(1).data<double>().ToArray();
+
+    /// <summary>A tensor's values as float64 array.</summary>
+    internal static double[] ToDoubles(Tensor values) => values.to(ScalarType.Float64).cpu().data<double>().ToArray();
+}

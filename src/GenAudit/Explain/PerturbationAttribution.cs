@@ -1,0 +1,90 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenAudit.Explain;
+
+/// <summary>
+/// Base of the methods that only evaluate the target on perturbed inputs (occlusion, feature
+/// ablation, KernelSHAP, LIME). Every evaluation runs under no_grad in batches of at most the
+/// internal batch size; perturbed inputs are built batch by batch so memory stays bounded.
+/// </summary>
+public abstract class PerturbationAttribution
+{
+    /// <summary>Creates the method for a target with validated options.</summary>
+    protected PerturbationAttribution(AttributionTarget target, AttributionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(options);
+        Target = target;
+        Options = options;
+    }
+
+    /// <summary>The function being explained.</summary>
+    public AttributionTarget Target { get; }
+
+    /// <summary>The method's options (the shared part).</summary>
+    public AttributionOptions Options { get; }
+
+    /// <summary>Method name as used on the command line.</summary>
+    public abstract string MethodName { get; }
+
+    /// <summary>Shared input checks: a floating-point batch (B, ...) with B >= 1.</summary>
+    internal void ValidateInputs(Tensor inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        Options.Validate(MethodName);
+        if (inputs.dim() < 2 || inputs.shape[0] < 1)
+            throw new ArgumentException($"{MethodName}: inputs must be a batch (B, ...) with B >= 1, got shape [{string.Join(", ", inputs.shape)}]; add a batch dimension with unsqueeze(0).");
+        if (!inputs.is_floating_point())
+            throw new ArgumentException($"{MethodName}: inputs must be floating point, got {inputs.dtype}.");
+    }
+
+    /// <summary>f for every point of (N, ...), in batches, without gradients; returns (N,) float64.</summary>
+    internal Tensor ValuesInBatches(Tensor points, ModelMeter meter)
+    {
+        using var noGrad = no_grad();
+        var values = new List<Tensor>();
+        var n = points.shape[0];
+        for (long start = 0; start < n; start += Options.InternalBatchSize)
+            values.Add(meter.Forward(Target, points.narrow(0, start, Math.Min(Options.InternalBatchSize, n - start))).to(ScalarType.Float64));
+        return cat(values);
+    }
+
+    /// <summary>
+    /// f at every (example, coalition) pair: the input where the coalition (S, M) is 1 for the
+    /// element's group and the reference where it is 0. <paramref name="flatGroups"/> is (B, F).
+    /// Returns (B, S) float64.
+    /// </summary>
+    internal Tensor EvaluateCoalitions(Tensor inputs, Tensor reference, Tensor flatGroups, Tensor coalitions, ModelMeter meter)
+    {
+        using var noGrad = no_grad();
+        var batch = inputs.shape[0];
+        var count = coalitions.shape[0];
+        var flatInputs = inputs.flatten(1); // (B, F)
+        var flatReference = reference.flatten(1);
+        var flatDifference = flatInputs - flatReference;
+        var keep = coalitions.to(inputs.dtype);
+        var values = new List<Tensor>();
+        var total = batch * count;
+        for (long start = 0; start < total; start += Options.InternalBatchSize)
+        {
+            using var chunkScope = NewDisposeScope();
+            var length = Math.Min(Options.InternalBatchSize, total - start);
+            var pair = arange(start, start + length, dtype: ScalarType.Int64, device: inputs.device);
+            var example = pair.div(count, rounding_mode: RoundingMode.floor); // (L,)
+            var coalition = pair.remainder(count);
+            var elementMask = keep.index_select(0, coalition).gather(1, flatGroups.index_select(0, example)); // (L, F)
+            var perturbed = flatReference.index_select(0, example).addcmul_(elementMask, flatDifference.index_select(0, example), 1.0); // (L, F)
+            var v = meter.Forward(Target, perturbed.view([length, .. inputs.shape[1..]]));
+            values.Add(v.to(ScalarType.Float64).MoveToOuterDisposeScope());
+        }
+        return cat(values).view(batch, count);
+    }
+
+    /// <summary>Spreads per-group values (B, M) onto the elements of inputs shaped like <paramref name="inputs"/>.</summary>
+    internal static Tensor ToElements(Tensor groupValues, Tensor flatGroups, Tensor inputs) =>
+        groupValues.to(inputs.dtype).gather(1, flatGroups).view(inputs.shape);
+
+    /// <summary>A tensor's values as float64 array.</summary>
+    internal static double[] ToDoubles(Tensor values) => values.to(ScalarType.Float64).cpu().data<double>().ToArray();
+}

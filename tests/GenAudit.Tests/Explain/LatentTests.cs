@@ -1,0 +1,91 @@
+using GenAudit.Explain;
+using TorchSharp;
+using static GenAudit.Tests.Explain.ExplainFixtures;
+using static TorchSharp.torch;
+
+namespace GenAudit.Tests.Explain;
+
+public class LatentTests
+{
+    /// <summary>A (P, d) matrix with singular values 10, 3, 1, ... and known right-singular vectors.</summary>
+    static (Tensor A, Tensor V) KnownMatrix(int outputs, int latent)
+    {
+        var (u, _, _) = linalg.svd(Random(1, outputs, latent), fullMatrices: false); // (P, d) orthonormal columns
+        var (v, _, _) = linalg.svd(Random(2, latent, latent)); // (d, d) orthogonal
+        var singular = tensor(Enumerable.Range(0, latent).Select(i => i switch { 0 => 10.0, 1 => 3.0, _ => 1.0 / i }).ToArray(), dtype: ScalarType.Float64);
+        return (u.matmul(diag(singular)).matmul(v.t()), v);
+    }
+
+    static double AbsoluteCosine(Tensor a, Tensor b) =>
+        Math.Abs((a.to(ScalarType.Float64) * b.to(ScalarType.Float64)).sum().item<double>() / (a.to(ScalarType.Float64).norm().item<double>() * b.to(ScalarType.Float64).norm().item<double>()));
+
+    [Fact]
+    public void GanSpaceRecoversTheDominantDirectionOfALinearGenerator()
+    {
+        using var scope = NewDisposeScope();
+        var (a, v) = KnownMatrix(30, 6);
+        var a32 = a.to(ScalarType.Float32);
+        using var directions = GanSpace.Compute(z => z.matmul(a32.t()), 6, new GanSpaceOptions { Samples = 2000, Components = 2 });
+        Assert.Equal(new long[] { 2, 6 }, directions.Directions.shape);
+        Assert.True(AbsoluteCosine(directions.Directions[0], v[.., 0]) > 0.99);
+        Assert.True(AbsoluteCosine(directions.Directions[1], v[.., 1]) > 0.95);
+        Assert.InRange(directions.Strengths[0], 80, 120); // variance σ1² = 100 up to sampling error
+        Assert.True(directions.ExplainedRatio[0] > 0.85);
+    }
+
+    [Fact]
+    public void SeFaReturnsTheTopRightSingularVectorsOfTheWeight()
+    {
+        using var scope = NewDisposeScope();
+        var (w, v) = KnownMatrix(20, 5);
+        using var directions = SeFa.Compute(w, 3);
+        var expectedEigenvalues = new[] { 100.0, 9.0, 0.25 };
+        for (var k = 0; k < 3; k++)
+        {
+            Assert.True(AbsoluteCosine(directions.Directions[k], v[.., k]) > 1 - 1e-6);
+            Assert.Equal(expectedEigenvalues[k], directions.Strengths[k], 6);
+        }
+        Assert.Throws<ArgumentException>(() => SeFa.Compute(Random(3, 2, 3, 4)));
+    }
+
+    [Fact]
+    public void TraversalBuildsOriginPlusStrengthTimesDirection()
+    {
+        using var scope = NewDisposeScope();
+        var origin = Doubles(1, 2, 3);
+        var directions = Doubles(1, 0, 0, 0, 0, 1).view(2, 3);
+        var batch = LatentTraversal.Build(origin, directions, [-1.0, 0.0, 2.0]);
+        Assert.Equal(new double[] { 0, 2, 3, 1, 2, 3, 3, 2, 3, 1, 2, 2, 1, 2, 3, 1, 2, 5 }, batch.data<double>().ToArray());
+    }
+
+    [Theory]
+    [InlineData(JacobianMode.DoubleBackward)]
+    [InlineData(JacobianMode.CentralDifference)]
+    public void LatentInfluenceOfALinearGeneratorIsItsAbsoluteWeights(JacobianMode mode)
+    {
+        using var scope = NewDisposeScope();
+        var a = Random(4, 2 * 3 * 3, 4); // G(z) = A z reshaped to (2, 3, 3)
+        var influence = new LatentInfluence(z => z.matmul(a.t()).view(-1, 2, 3, 3), new LatentInfluenceOptions { Mode = mode, InternalBatchSize = 3 });
+        using var result = influence.Compute(Random(5, 2, 4));
+        Assert.Equal(new long[] { 2, 4, 2, 3, 3 }, result.Heatmaps.shape);
+        AssertClose(a.t().abs().view(1, 4, 2, 3, 3).expand(2, 4, 2, 3, 3), result.Heatmaps, 1e-8);
+        AssertClose(a.square().sum(dim: 0).sqrt().expand(2, 4), result.ColumnNorms, 1e-8);
+    }
+
+    [Fact]
+    public void LatentInfluenceModesAgreeOnANonlinearGenerator()
+    {
+        using var scope = NewDisposeScope();
+        var w = Random(6, 12, 3);
+        Func<Tensor, Tensor> generator = z => z.matmul(w.t()).tanh().view(-1, 3, 4);
+        var z = Random(7, 3, 3);
+        using var exact = new LatentInfluence(generator).Compute(z);
+        using var difference = new LatentInfluence(generator, new LatentInfluenceOptions { Mode = JacobianMode.CentralDifference, Step = 1e-4 }).Compute(z);
+        AssertClose(exact.Heatmaps, difference.Heatmaps, 1e-7);
+        // Against autograd directly: column j of the Jacobian for example 0.
+        var leaf = z[0].unsqueeze(0).detach().requires_grad_(true);
+        var row = generator(leaf).flatten()[5];
+        var gradient = autograd.grad([row], [leaf])[0].flatten(); // ∂G_5/∂z
+        AssertClose(gradient.abs(), exact.Heatmaps[0].flatten(1)[.., 5], 1e-12);
+    }
+}
