@@ -1,1 +1,4 @@
-return 0;
+using GenAudit.Cli;
+using Spectre.Console;
+
+return GenAuditApp.Run(args, AnsiConsole.Console);

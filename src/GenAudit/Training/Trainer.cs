@@ -277,7 +277,7 @@ public sealed class Trainer : IDisposable
             {
                 var (real, y) = data.Gather(sampler.Indices(step * dSteps + k));
                 real = real.to(_device);
-                labels = y?.to(_device);
+                labels = _config.Model.IsConditional ? y?.to(_device) : null;
                 var z = torch.randn([batch, latent], generator: random.For(step, StepRandom.Stream.DiscriminatorLatent, k), device: _device);
                 Tensor fake;
                 using (torch.no_grad()) fake = _generator.call(z, labels);
@@ -410,7 +410,7 @@ public sealed class Trainer : IDisposable
             _vae.train();
             var (x, y) = data.Gather(sampler.Indices(step));
             x = x.to(_device);
-            var labels = y?.to(_device);
+            var labels = _config.Model.IsConditional ? y?.to(_device) : null;
             var (mean, logVariance) = _vae.Encode(x, labels);                   // (B, d) each
             var noise = torch.randn(mean.shape, generator: random.For(step, StepRandom.Stream.Reparameterisation), device: _device);
             var z = mean + torch.exp(0.5 * logVariance) * noise;

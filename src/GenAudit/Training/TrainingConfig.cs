@@ -129,13 +129,14 @@ public sealed record TrainingConfig
             Data = data,
             Model = new ModelConfig { LatentSize = 16, Width = 128 },
             BatchSize = 256,
-            LearningRateG = 1e-3,
-            LearningRateD = 1e-3,
+            LearningRateG = 2e-3,
+            LearningRateD = 2e-3,
             R1Gamma = 0.1,
             LearningRateDecay = 0.1,
-            Steps = 10_000,
+            Steps = 6000,
             EmaDecay = 0.999,
             CheckpointEvery = 2000,
+            Threads = 1,
         },
         _ => new TrainingConfig
         {

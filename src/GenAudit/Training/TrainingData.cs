@@ -55,6 +55,15 @@ public sealed class TensorTrainingData : ITrainingData, IDisposable
     /// <inheritdoc />
     public string Fingerprint { get; }
 
+    /// <summary>Copies a loaded <see cref="GenAudit.Data.Dataset"/> into tensors for training.</summary>
+    public static TensorTrainingData FromDataset(GenAudit.Data.Dataset dataset)
+    {
+        using var scope = NewDisposeScope();
+        var samples = dataset.ToTensor();
+        var labels = dataset.Labels is { } l ? torch.tensor(l, ScalarType.Int64) : null;
+        return new TensorTrainingData(dataset.Name, samples, labels, dataset.ClassNames.Count, dataset.Fingerprint);
+    }
+
     /// <summary>All samples (N, ...); owned by this object.</summary>
     public Tensor Samples => _samples;
 

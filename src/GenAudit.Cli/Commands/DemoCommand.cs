@@ -1,0 +1,79 @@
+using System.ComponentModel;
+using GenAudit.Cli.Infrastructure;
+using GenAudit.Core;
+using GenAudit.Data;
+using GenAudit.Models;
+using GenAudit.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace GenAudit.Cli.Commands;
+
+/// <summary>genaudit demo: the main job on the embedded data, end to end.</summary>
+public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Settings>
+{
+    /// <summary>Options of <c>genaudit demo</c>.</summary>
+    public sealed class Settings : CommandSettings
+    {
+        /// <summary>Output folder.</summary>
+        [CommandOption("--out <DIR>")]
+        [Description("Folder for the two runs (mnist-dcgan, ring8-gan). Default: demo-out.")]
+        public string Out { get; init; } = "demo-out";
+
+        /// <summary>MNIST steps.</summary>
+        [CommandOption("--mnist-steps <N>")]
+        [Description("Training steps of the MNIST DCGAN. Default: 3000.")]
+        public long MnistSteps { get; init; } = 3000;
+
+        /// <summary>Seed.</summary>
+        [CommandOption("--seed <S>")]
+        [Description("Seed of both runs. Default: 0.")]
+        public long Seed { get; init; }
+    }
+
+    /// <summary>The MNIST DCGAN settings the demo uses (documented in docs/benchmarks.md).</summary>
+    public static TrainingConfig MnistConfig(long steps, long seed) => TrainingConfig.DefaultsFor("mnist") with
+    {
+        Steps = steps,
+        Seed = seed,
+        EmaDecay = 0.999,
+        CheckpointEvery = 1000,
+        Model = TrainingConfig.DefaultsFor("mnist").Model with { Family = ModelFamily.Gan },
+    };
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        TorchRuntime.EnsureLoaded();
+        var root = Path.GetFullPath(settings.Out);
+        var jobs = new (string Name, string Data, TrainingConfig Config)[]
+        {
+            ("ring8-gan", "ring8", TrainingConfig.DefaultsFor("ring8") with { Seed = settings.Seed }),
+            ("mnist-dcgan", "mnist", MnistConfig(settings.MnistSteps, settings.Seed)),
+        };
+        var summary = new Table().AddColumns("run", "steps", "seconds", "samples");
+        foreach (var (name, data, config) in jobs)
+        {
+            var output = Path.Combine(root, name);
+            if (Directory.Exists(output))
+            {
+                console.MarkupLineInterpolated($"Removing the previous demo run in {output}");
+                Directory.Delete(output, recursive: true);
+            }
+            console.MarkupLineInterpolated($"[bold]{name}[/]: training on {data}");
+            using var dataset = TensorTrainingData.FromDataset(DatasetRegistry.Resolve(data));
+            using var trainer = new Trainer(config, dataset, output);
+            var result = TrainingProgressView.Run(console, trainer, cancellationToken);
+            if (result.Outcome != TrainingOutcome.Completed)
+            {
+                console.MarkupLineInterpolated($"[yellow]Interrupted[/] during {name}; its checkpoint is in {result.CheckpointFolder}");
+                return ExitCode.Interrupted;
+            }
+            var samples = Path.Combine(new RunDirectory(output).Samples, RunDirectory.CheckpointName(result.Step) + ".png");
+            summary.AddRow(name, result.Step.ToString(), result.Elapsed.TotalSeconds.ToString("F0"), samples);
+        }
+        console.Write(summary);
+        console.MarkupLineInterpolated($"Demo runs are in [bold]{root}[/]. Sample more with: genaudit generate --run {Path.Combine(root, "mnist-dcgan")} --n 64 --out digits.png");
+        return ExitCode.Ok;
+    }
+}

@@ -1,0 +1,308 @@
+using System.ComponentModel;
+using System.Globalization;
+using GenAudit.Cli.Infrastructure;
+using GenAudit.Core;
+using GenAudit.Data;
+using GenAudit.Models;
+using GenAudit.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace GenAudit.Cli.Commands;
+
+/// <summary>genaudit train: trains a model into a run directory, with a live progress bar.</summary>
+public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Settings>
+{
+    /// <summary>Options of <c>genaudit train</c>; unset options take the defaults of <see cref="TrainingConfig.DefaultsFor"/>.</summary>
+    public sealed class Settings : CommandSettings
+    {
+        /// <summary>Data to train on.</summary>
+        [CommandOption("--data <DATA>")]
+        [Description("ring8 | grid25 | mnist | fashion-mnist[:FOLDER] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
+        public string? Data { get; init; }
+
+        /// <summary>Model family.</summary>
+        [CommandOption("--model <MODEL>")]
+        [Description("gan | cgan | vae | cvae. Default: gan.")]
+        public string? Model { get; init; }
+
+        /// <summary>GAN loss.</summary>
+        [CommandOption("--loss <LOSS>")]
+        [Description("ns (non-saturating) | hinge | wgan-gp. Default: ns.")]
+        public string? Loss { get; init; }
+
+        /// <summary>R1 weight.</summary>
+        [CommandOption("--r1 <GAMMA>")]
+        [Description("R1 penalty weight γ on real data (Mescheder et al. 2018). Default: 0.1 for ring8/grid25, 0 otherwise.")]
+        public double? R1 { get; init; }
+
+        /// <summary>Gradient penalty weight.</summary>
+        [CommandOption("--gp <LAMBDA>")]
+        [Description("Gradient-penalty weight λ (Gulrajani et al. 2017). Default: 10 with wgan-gp, 0 otherwise.")]
+        public double? GradientPenalty { get; init; }
+
+        /// <summary>Spectral norm on the discriminator.</summary>
+        [CommandOption("--spectral-norm")]
+        [Description("Spectral normalisation on every discriminator layer (Miyato et al. 2018).")]
+        public bool? SpectralNorm { get; init; }
+
+        /// <summary>EMA decay.</summary>
+        [CommandOption("--ema <BETA>")]
+        [Description("Keep an exponential moving average of generator weights with decay β (0 = off). Default: 0.999 for ring8/grid25, 0 otherwise.")]
+        public double? Ema { get; init; }
+
+        /// <summary>L1 weight penalty.</summary>
+        [CommandOption("--l1 <W>")]
+        [Description("L1 penalty on the weights of every network. Default: 0.")]
+        public double? L1 { get; init; }
+
+        /// <summary>L2 weight penalty.</summary>
+        [CommandOption("--l2 <W>")]
+        [Description("L2 penalty on the weights of every network. Default: 0.")]
+        public double? L2 { get; init; }
+
+        /// <summary>Step count.</summary>
+        [CommandOption("--steps <N>")]
+        [Description("Optimisation steps (generator updates). Default: 6000 for ring8/grid25, 3000 otherwise.")]
+        public long? Steps { get; init; }
+
+        /// <summary>Epoch count.</summary>
+        [CommandOption("--epochs <N>")]
+        [Description("Train for N passes over the data instead of --steps.")]
+        public int? Epochs { get; init; }
+
+        /// <summary>Batch size.</summary>
+        [CommandOption("--batch <B>")]
+        [Description("Batch size. Default: 256 for ring8/grid25, 64 otherwise.")]
+        public int? Batch { get; init; }
+
+        /// <summary>Latent size.</summary>
+        [CommandOption("--latent <D>")]
+        [Description("Latent size. Default: 16 for ring8/grid25, 64 otherwise.")]
+        public int? Latent { get; init; }
+
+        /// <summary>Network width.</summary>
+        [CommandOption("--width <W>")]
+        [Description("MLP hidden width (2D) or base channel count (images). Default: 128 / 64.")]
+        public int? Width { get; init; }
+
+        /// <summary>Learning rate of G.</summary>
+        [CommandOption("--lr <LR>")]
+        [Description("Adam learning rate of the generator (and of the discriminator unless --lr-d). Default: 2e-3 for ring8/grid25, 2e-4 otherwise.")]
+        public double? LearningRate { get; init; }
+
+        /// <summary>Learning rate of D.</summary>
+        [CommandOption("--lr-d <LR>")]
+        [Description("Adam learning rate of the discriminator.")]
+        public double? LearningRateD { get; init; }
+
+        /// <summary>Learning-rate decay.</summary>
+        [CommandOption("--lr-decay <F>")]
+        [Description("Final learning rate as a fraction of the first (exponential decay). Default: 0.1 for ring8/grid25, 1 otherwise.")]
+        public double? LearningRateDecay { get; init; }
+
+        /// <summary>D steps per G step.</summary>
+        [CommandOption("--d-steps <K>")]
+        [Description("Discriminator updates per generator update. Default: 5 with wgan-gp, 1 otherwise.")]
+        public int? DiscriminatorSteps { get; init; }
+
+        /// <summary>VAE β.</summary>
+        [CommandOption("--beta <BETA>")]
+        [Description("VAE: weight of the KL term. Default: 1.")]
+        public double? Beta { get; init; }
+
+        /// <summary>VAE likelihood.</summary>
+        [CommandOption("--likelihood <L>")]
+        [Description("VAE decoder likelihood: bernoulli | gaussian. Default: bernoulli.")]
+        public string? Likelihood { get; init; }
+
+        /// <summary>Seed.</summary>
+        [CommandOption("--seed <S>")]
+        [Description("Seed for weights, latent draws and data order. Default: 0.")]
+        public long? Seed { get; init; }
+
+        /// <summary>Threads.</summary>
+        [CommandOption("--threads <N>")]
+        [Description("CPU threads for libtorch (0 = all). Results are bit-reproducible for a fixed count. Default: 1 for ring8/grid25, 0 otherwise.")]
+        public int? Threads { get; init; }
+
+        /// <summary>Device.</summary>
+        [CommandOption("--device <DEVICE>")]
+        [Description("cpu | cuda. Default: cpu.")]
+        public string? Device { get; init; }
+
+        /// <summary>Checkpoint interval.</summary>
+        [CommandOption("--checkpoint-every <N>")]
+        [Description("Write a checkpoint every N steps (and at the end).")]
+        public int? CheckpointEvery { get; init; }
+
+        /// <summary>Log interval.</summary>
+        [CommandOption("--log-every <N>")]
+        [Description("Write a history line every N steps. Default: 50.")]
+        public int? LogEvery { get; init; }
+
+        /// <summary>Run directory.</summary>
+        [CommandOption("--out <DIR>")]
+        [Description("Run directory (created; must not hold a run unless --resume). Default: runs/<data>-<model>.")]
+        public string? Out { get; init; }
+
+        /// <summary>Resume flag.</summary>
+        [CommandOption("--resume")]
+        [Description("Continue the run in --out from its newest checkpoint; only --steps may be changed.")]
+        public bool Resume { get; init; }
+
+        /// <inheritdoc />
+        public override ValidationResult Validate()
+        {
+            if (Steps is not null && Epochs is not null) return ValidationResult.Error("give --steps or --epochs, not both");
+            if (Resume && Out is null) return ValidationResult.Error("--resume needs --out DIR, the run to continue");
+            return ValidationResult.Success();
+        }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        TorchRuntime.EnsureLoaded();
+        TrainingConfig config;
+        string data;
+        if (settings.Resume)
+        {
+            var manifest = Json.ReadFile<RunManifest>(new RunDirectory(settings.Out!).Manifest);
+            config = manifest.Config;
+            data = config.Data;
+            var changed = ChangedOptions(settings).Where(o => o != "--steps").ToList();
+            if (changed.Count > 0)
+                throw new ArgumentException($"--resume takes its settings from the run's manifest; only --steps may be given, not {string.Join(", ", changed)}");
+            if (settings.Steps is { } steps) config = config with { Steps = steps };
+        }
+        else
+        {
+            data = settings.Data ?? "ring8";
+            config = BuildConfig(settings, data);
+        }
+
+        console.MarkupLineInterpolated($"Loading [bold]{data}[/] ...");
+        using var dataset = TensorTrainingData.FromDataset(DatasetRegistry.Resolve(data));
+        if (!settings.Resume && settings.Epochs is { } epochs)
+        {
+            long batchesPerEpoch = dataset.Count / config.BatchSize;
+            config = config with { Steps = Math.Max(1, epochs * batchesPerEpoch / (config.Model.IsGan ? config.EffectiveDiscriminatorSteps : 1)) };
+        }
+        var output = settings.Out ?? Path.Combine("runs", $"{SafeName(data)}-{config.Model.Family.ToString().ToLowerInvariant()}");
+        using var trainer = new Trainer(config, dataset, output, settings.Resume);
+        console.MarkupLineInterpolated($"Training [bold]{trainer.Config.Model.Family.ToString().ToLowerInvariant()}[/] on {dataset.Name} ({dataset.Count} samples, fingerprint {dataset.Fingerprint[..12]}) into [bold]{output}[/], steps {trainer.Step} → {trainer.Config.Steps}");
+
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupt.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        TrainingResult result;
+        try
+        {
+            result = TrainingProgressView.Run(console, trainer, interrupt.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        var run = new RunDirectory(output);
+        if (result.Outcome == TrainingOutcome.Interrupted)
+        {
+            console.MarkupLineInterpolated($"[yellow]Interrupted[/] at step {result.Step}; checkpoint written to {result.CheckpointFolder}. Continue with: genaudit train --out {output} --resume");
+            return ExitCode.Interrupted;
+        }
+        console.MarkupLineInterpolated($"[green]Done[/]: {result.Step} steps in {result.Elapsed.TotalSeconds:F1} s. Checkpoint {result.CheckpointFolder}; samples in {run.Samples}; loss curve {run.LossPlot}");
+        return ExitCode.Ok;
+    }
+
+    static TrainingConfig BuildConfig(Settings s, string data)
+    {
+        var defaults = TrainingConfig.DefaultsFor(data);
+        var family = s.Model is null ? ModelFamily.Gan : ParseEnum<ModelFamily>(s.Model, "--model", "gan, cgan, vae, cvae");
+        var loss = s.Loss is null ? defaults.Loss : ParseEnum<GanLoss>(s.Loss.Replace("-", ""), "--loss", "ns, hinge, wgan-gp");
+        var likelihood = s.Likelihood is null ? defaults.Model.Likelihood : ParseEnum<VaeLikelihood>(s.Likelihood, "--likelihood", "bernoulli, gaussian");
+        bool gan = family is ModelFamily.Gan or ModelFamily.Cgan;
+        return defaults with
+        {
+            Data = data,
+            Model = defaults.Model with
+            {
+                Family = family,
+                LatentSize = s.Latent ?? defaults.Model.LatentSize,
+                Width = s.Width ?? defaults.Model.Width,
+                SpectralNorm = s.SpectralNorm ?? false,
+                Likelihood = likelihood,
+            },
+            Loss = loss,
+            R1Gamma = s.R1 ?? (gan ? defaults.R1Gamma : 0),
+            GradientPenaltyWeight = s.GradientPenalty,
+            EmaDecay = s.Ema ?? (gan ? defaults.EmaDecay : 0),
+            L1Weight = s.L1 ?? defaults.L1Weight,
+            L2Weight = s.L2 ?? defaults.L2Weight,
+            Steps = s.Steps ?? defaults.Steps,
+            BatchSize = s.Batch ?? defaults.BatchSize,
+            LearningRateG = s.LearningRate ?? defaults.LearningRateG,
+            LearningRateD = s.LearningRateD ?? s.LearningRate ?? defaults.LearningRateD,
+            LearningRateDecay = s.LearningRateDecay ?? defaults.LearningRateDecay,
+            DiscriminatorSteps = s.DiscriminatorSteps,
+            VaeBeta = s.Beta ?? defaults.VaeBeta,
+            Seed = s.Seed ?? defaults.Seed,
+            Threads = s.Threads ?? defaults.Threads,
+            Device = s.Device ?? defaults.Device,
+            CheckpointEvery = s.CheckpointEvery ?? defaults.CheckpointEvery,
+            LogEvery = s.LogEvery ?? defaults.LogEvery,
+        };
+    }
+
+    static IEnumerable<string> ChangedOptions(Settings s)
+    {
+        foreach (var property in typeof(Settings).GetProperties())
+        {
+            var option = property.GetCustomAttributes(typeof(CommandOptionAttribute), false).Cast<CommandOptionAttribute>().FirstOrDefault();
+            if (option is null || property.Name is nameof(Settings.Out) or nameof(Settings.Resume)) continue;
+            if (property.GetValue(s) is not null) yield return "--" + option.LongNames[0];
+        }
+    }
+
+    static T ParseEnum<T>(string value, string option, string choices) where T : struct, Enum =>
+        Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
+            ? parsed
+            : throw new ArgumentException($"{option} must be one of {choices}; got '{value}'");
+
+    static string SafeName(string data) =>
+        new string(Path.GetFileName(data.TrimEnd('/', '\\')).Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()) is { Length: > 0 } name ? name : "data";
+}
+
+/// <summary>The live progress bar of a training run: ETA and the latest losses.</summary>
+static class TrainingProgressView
+{
+    public static TrainingResult Run(IAnsiConsole console, Trainer trainer, CancellationToken cancel)
+    {
+        TrainingResult? result = null;
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                     new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("training", maxValue: trainer.Config.Steps);
+                task.Value = trainer.Step;
+                var progress = new SynchronousProgress<TrainingProgress>(p =>
+                {
+                    task.Value = p.Step;
+                    if (p.Step % 10 == 0 || p.Step == p.TotalSteps)
+                        task.Description = $"step {p.Step}/{p.TotalSteps} " + string.Join(" ", p.Losses
+                            .Where(kv => kv.Key is "lossD" or "lossG" or "loss" or "recon" or "kl")
+                            .Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}"));
+                });
+                result = trainer.Run(progress, cancel);
+            });
+        return result!;
+    }
+}
+
+/// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

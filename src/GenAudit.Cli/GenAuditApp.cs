@@ -1,0 +1,49 @@
+using GenAudit.Cli.Commands;
+using GenAudit.Cli.Infrastructure;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace GenAudit.Cli;
+
+/// <summary>Wires the verbs; the console is injected so tests can capture what a command prints.</summary>
+public static class GenAuditApp
+{
+    /// <summary>Builds the command app around <paramref name="console"/>.</summary>
+    public static CommandApp Create(IAnsiConsole console)
+    {
+        var registrar = new TypeRegistrar();
+        registrar.RegisterInstance(typeof(IAnsiConsole), console);
+        var app = new CommandApp(registrar);
+        app.Configure(config =>
+        {
+            config.SetApplicationName("genaudit");
+            config.ConfigureConsole(console);
+            config.SetExceptionHandler((exception, _) => ErrorReporter.Report(console, exception));
+            config.AddCommand<TrainCommand>("train")
+                .WithDescription("Train a GAN, conditional GAN, VAE or conditional VAE into a run directory.")
+                .WithExample("train", "--data", "ring8", "--model", "gan", "--out", "runs/ring8")
+                .WithExample("train", "--data", "mnist", "--model", "gan", "--spectral-norm", "--ema", "0.999", "--steps", "3000", "--out", "runs/mnist")
+                .WithExample("train", "--data", "fashion-mnist", "--model", "cvae", "--epochs", "5", "--out", "runs/fashion-cvae")
+                .WithExample("train", "--out", "runs/mnist", "--resume", "--steps", "6000");
+            config.AddCommand<GenerateCommand>("generate")
+                .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, or a .csv of 2D points.")
+                .WithExample("generate", "--run", "runs/mnist", "--n", "64", "--out", "samples.png")
+                .WithExample("generate", "--run", "runs/ring8", "--n", "2500", "--seed", "7", "--out", "points.csv")
+                .WithExample("generate", "--run", "runs/mnist-cgan", "--n", "100", "--condition", "3", "--out", "threes.npy");
+            config.AddCommand<DemoCommand>("demo")
+                .WithDescription("Train a DCGAN on the embedded MNIST and a GAN on ring8, and write their sample grids.")
+                .WithExample("demo", "--out", "demo-out");
+        });
+        return app;
+    }
+
+    /// <summary>Runs the CLI; returns the process exit code (0 success, 1 failed check or diverged training, 2 usage or input error, 130 interrupted).</summary>
+    public static int Run(string[] args, IAnsiConsole console) => Create(console).Run(NormaliseArguments(args));
+
+    /// <summary>
+    /// The documented contract spells the sample count "--n N"; Spectre.Console.Cli reserves
+    /// one-letter names for the short form, so "--n" is rewritten to "-n" before parsing.
+    /// </summary>
+    public static string[] NormaliseArguments(string[] args) =>
+        args.Select(a => a == "--n" ? "-n" : a.StartsWith("--n=", StringComparison.Ordinal) ? "-n=" + a[4..] : a).ToArray();
+}

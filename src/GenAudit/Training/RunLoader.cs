@@ -1,0 +1,75 @@
+using GenAudit.Core;
+using GenAudit.Models;
+
+namespace GenAudit.Training;
+
+/// <summary>A trained run, rebuilt from its manifest and newest checkpoint, in eval mode.</summary>
+public sealed class LoadedRun : IDisposable
+{
+    internal LoadedRun(RunDirectory directory, RunManifest manifest, long step, string checkpoint,
+                       IGenerativeModel generator, GanDiscriminator? discriminator, bool usesEma)
+    {
+        Directory = directory;
+        Manifest = manifest;
+        Step = step;
+        CheckpointFolder = checkpoint;
+        Generator = generator;
+        Discriminator = discriminator;
+        UsesEma = usesEma;
+    }
+
+    /// <summary>The run's paths.</summary>
+    public RunDirectory Directory { get; }
+    /// <summary>The manifest.</summary>
+    public RunManifest Manifest { get; }
+    /// <summary>Step of the loaded checkpoint.</summary>
+    public long Step { get; }
+    /// <summary>Folder of the loaded checkpoint.</summary>
+    public string CheckpointFolder { get; }
+    /// <summary>The generator (GAN generator, its EMA copy, or the VAE).</summary>
+    public IGenerativeModel Generator { get; }
+    /// <summary>The discriminator of a GAN run; null for VAEs.</summary>
+    public GanDiscriminator? Discriminator { get; }
+    /// <summary>True when <see cref="Generator"/> holds the EMA weights.</summary>
+    public bool UsesEma { get; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        (Generator as IDisposable)?.Dispose();
+        Discriminator?.Dispose();
+    }
+}
+
+/// <summary>Opens run directories written by <see cref="Trainer"/>.</summary>
+public static class RunLoader
+{
+    /// <summary>
+    /// Loads the newest checkpoint of the run at <paramref name="path"/>. The EMA generator is used
+    /// when the run has one and <paramref name="preferEma"/> is true (it is what the run samples with).
+    /// </summary>
+    public static LoadedRun Load(string path, bool preferEma = true)
+    {
+        TorchRuntime.EnsureLoaded();
+        var run = new RunDirectory(path);
+        if (!System.IO.Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"{run.Root}: no such run directory");
+        var manifest = Json.ReadFile<RunManifest>(run.Manifest);
+        var latest = Checkpoint.FindLatest(run) ?? throw new InvalidDataException($"{run.Root}: the run has no checkpoint yet");
+        var model = manifest.Config.Model;
+        if (model.IsGan)
+        {
+            var generator = new GanGenerator(model);
+            bool ema = preferEma && File.Exists(Path.Combine(latest.Folder, "generator_ema.safetensors"));
+            ModuleWeights.Load(generator, Path.Combine(latest.Folder, ema ? "generator_ema.safetensors" : "generator.safetensors"));
+            var discriminator = new GanDiscriminator(model);
+            ModuleWeights.Load(discriminator, Path.Combine(latest.Folder, "discriminator.safetensors"));
+            generator.eval();
+            discriminator.eval();
+            return new LoadedRun(run, manifest, latest.Latest.Step, latest.Folder, generator, discriminator, ema);
+        }
+        var vae = new Vae(model);
+        ModuleWeights.Load(vae, Path.Combine(latest.Folder, "vae.safetensors"));
+        vae.eval();
+        return new LoadedRun(run, manifest, latest.Latest.Step, latest.Folder, vae, null, false);
+    }
+}
