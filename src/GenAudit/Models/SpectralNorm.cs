@@ -50,7 +50,9 @@ public abstract class SpectralNormLayer : nn.Module<Tensor, Tensor>
                 weight_u.copy_(u);
             }
         }
-        var sigma = weight_u.dot(matrix.mv(weight_v));
+        // Clones, as PyTorch does: a later forward pass updates u and v in place, which must not
+        // invalidate the graph of this one (D is called on real and fake data before backward).
+        var sigma = weight_u.clone().dot(matrix.mv(weight_v.clone()));
         return weight_orig / sigma;
     }
 }

@@ -68,10 +68,15 @@ public sealed class Trainer : IDisposable
         _device = new Device(_config.Device);
         if (_config.Threads > 0) torch.set_num_threads(_config.Threads);
 
-        torch.manual_seed(_config.Seed);
         _random = new StepRandom(_config.Seed, _device);
         _sampler = new EpochSampler(data.Count, _config.BatchSize, _random, _device);
-        _stepper = _config.Model.IsGan ? new GanStepper(_config, _device) : new VaeStepper(_config, _device);
+        // Weight initialisation draws from libtorch's global generator; hold it for the whole
+        // construction so that trainers built on other threads cannot interleave their draws.
+        lock (GlobalRandom.Lock)
+        {
+            torch.manual_seed(_config.Seed);
+            _stepper = _config.Model.IsGan ? new GanStepper(_config, _device) : new VaeStepper(_config, _device);
+        }
 
         if (resume) Resume();
         else Create();
@@ -167,6 +172,7 @@ public sealed class Trainer : IDisposable
 
     string WriteCheckpoint()
     {
+        using var scope = NewDisposeScope();
         var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
         Directory.CreateDirectory(_run.Samples);
         SampleRenderer.Render(_stepper.Sampler, Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png"),
