@@ -97,6 +97,7 @@ public static class PairStability
     /// <summary>
     /// Worst-case pairs: for each sample, the δ with ‖δ‖ ≤ ε·√d that minimises the similarity, found by
     /// projected gradient descent on the similarity (L2-normalised steps of length factor·radius/steps,
+    /// tangential to the sphere where the descent direction points out of the ball,
     /// <see cref="StabilityOptions.WorstCaseRestarts"/> random starts on the sphere, the lowest value
     /// seen kept), or by random search on the sphere for a non-differentiable model or feature extractor.
     /// </summary>
@@ -170,9 +171,17 @@ public static class PairStability
                 Minimum(best, Similarity.ToDoubles(values));
                 if (step == options.WorstCaseSteps) break;
                 if (!values.requires_grad) return null;
-                var gradient = autograd.grad([values.sum()], [leaf])[0].nan_to_num(0, 0, 0);   // (b, d)
-                var direction = gradient / gradient.norm(1, keepdim: true).clamp_min(1e-12);
-                var moved = leaf.detach() - stepLength * direction;
+                var descent = -autograd.grad([values.sum()], [leaf])[0].nan_to_num(0, 0, 0);  // (b, d)
+                // On the sphere, a descent direction pointing outwards would be undone by the projection and
+                // leave only a sliver of movement along the sphere; keep its tangential part instead.
+                var current = leaf.detach();
+                var norm0 = current.norm(1, keepdim: true);                                       // (b, 1)
+                var normal = current / norm0.clamp_min(1e-12);
+                var outward = (descent * normal).sum(1, keepdim: true);                           // (b, 1)
+                var onBoundary = (norm0 >= radius * (1 - 1e-4)) & (outward > 0);
+                descent = where(onBoundary, descent - outward * normal, descent);
+                var direction = descent / descent.norm(1, keepdim: true).clamp_min(1e-12);
+                var moved = current + stepLength * direction;
                 var norm = moved.norm(1, keepdim: true).clamp_min(1e-12);
                 delta = (moved * (radius / norm).clamp_max(1.0)).MoveToOuterDisposeScope();  // projection onto the ball
             }

@@ -69,9 +69,11 @@ public static class PerceptualPathLength
     {
         var sorted = values.Where(double.IsFinite).OrderBy(v => v).ToArray();
         if (sorted.Length == 0) return double.NaN;
-        // numpy.percentile(..., interpolation='lower' / 'higher') on n values: index q/100·(n−1), floored or ceiled.
-        var low = sorted[(int)Math.Floor(0.01 * (sorted.Length - 1))];
-        var high = sorted[(int)Math.Ceiling(0.99 * (sorted.Length - 1))];
+        // numpy.percentile(..., interpolation='lower' / 'higher') on n values: index q·(n−1)/100, floored or
+        // ceiled; in integers so that 0.99·200 cannot round up to index 199.
+        var last = (long)sorted.Length - 1;
+        var low = sorted[last / 100];
+        var high = sorted[(99 * last + 99) / 100];
         return sorted.Where(v => v >= low && v <= high).Average();
     }
 

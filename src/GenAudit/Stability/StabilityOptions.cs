@@ -40,8 +40,12 @@ public sealed record StabilityOptions
     /// <summary>Random restarts of the worst-case search; each starts on the sphere of radius ε·√d. Default 2.</summary>
     public int WorstCaseRestarts { get; init; } = 2;
 
-    /// <summary>Step length of the ascent as a multiple of radius / steps (Madry et al. 2018 use 2.5). Default 2.5.</summary>
-    public double WorstCaseStepFactor { get; init; } = 2.5;
+    /// <summary>
+    /// Step length of the ascent as a multiple of radius / steps. Default 4: the search can travel an arc of
+    /// 4 radians along the sphere, more than the π/2 that separates a random start from the worst
+    /// direction in high dimensions (Madry et al. 2018 use 2.5 for a search that need not move along the sphere).
+    /// </summary>
+    public double WorstCaseStepFactor { get; init; } = 4;
 
     /// <summary>Candidates per sample of the gradient-free search used for non-differentiable models; null means steps × restarts. Default null.</summary>
     public int? RandomSearchBudget { get; init; }
