@@ -59,18 +59,21 @@ public static class Ssim
 
         using var scope = NewDisposeScope();
         var channels = a.shape[1];
-        var g = tensor(GaussianWeights(), dtype: ScalarType.Float64, device: a.device);
-        var window = g.outer(g).expand(channels, 1, WindowSize, WindowSize).contiguous(); // (C, 1, 11, 11)
         var x = a.to_type(ScalarType.Float64);
         var y = b.to_type(ScalarType.Float64);
-
-        Tensor Filter(Tensor t) => nn.functional.conv2d(t, window, groups: channels); // (B, C, H-10, W-10)
-
-        var muX = Filter(x);
-        var muY = Filter(y);
-        var sigmaXX = Filter(x * x) - muX * muX;
-        var sigmaYY = Filter(y * y) - muY * muY;
-        var sigmaXY = Filter(x * y) - muX * muY;
+        // The five local statistics in one separable convolution over B·5C single-channel planes: the 2D
+        // Gaussian window is g gᵀ, so an 11×1 pass and a 1×11 pass give the same valid map at 22 instead
+        // of 121 multiplications per pixel (and single-channel planes avoid torch's slow grouped path).
+        var (batch, height, width) = (a.shape[0], a.shape[2], a.shape[3]);
+        var planes = cat([x, y, x * x, y * y, x * y], 1).view(batch * 5 * channels, 1, height, width); // (B·5C, 1, H, W)
+        var g = tensor(GaussianWeights(), dtype: ScalarType.Float64, device: a.device);
+        var filtered = nn.functional.conv2d(nn.functional.conv2d(planes, g.view(1, 1, WindowSize, 1)), g.view(1, 1, 1, WindowSize))
+            .view(batch, 5 * channels, height - WindowSize + 1, width - WindowSize + 1)
+            .chunk(5, 1);                                                                   // 5 × (B, C, H-10, W-10)
+        var (muX, muY) = (filtered[0], filtered[1]);
+        var sigmaXX = filtered[2] - muX * muX;
+        var sigmaYY = filtered[3] - muY * muY;
+        var sigmaXY = filtered[4] - muX * muY;
         var c1 = Math.Pow(K1 * DataRange, 2);
         var c2 = Math.Pow(K2 * DataRange, 2);
         var map = (2 * muX * muY + c1) * (2 * sigmaXY + c2) /
