@@ -60,7 +60,7 @@ public class StabilityBenchmarks
         return PairStability.Local(model, Epsilons, [SimilarityKind.Ssim, SimilarityKind.Cosine, SimilarityKind.NormalizedL2], Pairs, BatchSize, generator);
     }
 
-    /// <summary>Worst-case search with the default settings (256 samples, 20 steps, 2 restarts) at one ε, normalised L2.</summary>
+    /// <summary>Worst-case search with the default settings (250 samples, 20 steps, 2 restarts) at one ε, normalised L2.</summary>
     [Benchmark]
     public IReadOnlyList<PairScore> WorstCaseOneEpsilon()
     {

@@ -8,7 +8,7 @@ namespace GenAudit.Stability;
 /// Reads a run's history.jsonl: one JSON object per line with <c>step</c> (required) and any of
 /// <c>lossD</c>, <c>lossG</c>, <c>gradNormG</c>, <c>gradNormD</c>, <c>dReal</c>, <c>dFake</c>,
 /// <c>lrG</c>, <c>lrD</c>. Other numeric fields whose name starts with <c>loss</c> join the losses;
-/// other fields are ignored. Non-finite values may be written as the strings "NaN", "Infinity" and
+/// all other fields (including non-numeric <c>loss…</c> fields such as a loss name) are ignored. Non-finite values may be written as the strings "NaN", "Infinity" and
 /// "-Infinity" (System.Text.Json's named literals) or as bare NaN/Infinity tokens (Python's json).
 /// </summary>
 public static partial class HistoryReader
@@ -54,9 +54,13 @@ public static partial class HistoryReader
                 case "dFake": dFake = Number(property, location); break;
                 case "lrG": lrG = Number(property, location); break;
                 case "lrD": lrD = Number(property, location); break;
+                case "lossD" or "lossG":
+                    if (Number(property, location) is { } named) losses[property.Name] = named;
+                    break;
                 default:
-                    if (property.Name.StartsWith("loss", StringComparison.Ordinal) && Number(property, location) is { } loss)
-                        losses[property.Name] = loss;
+                    // Extra loss terms (lossGp, lossKl, …) join the losses when numeric; any other extra field is ignored.
+                    if (property.Name.StartsWith("loss", StringComparison.Ordinal) && IsNumeric(property.Value))
+                        losses[property.Name] = Number(property, location)!.Value;
                     break;
             }
         }
@@ -81,6 +85,9 @@ public static partial class HistoryReader
             throw new FormatException($"{location}: not valid JSON ({first.Message}).", first);
         }
     }
+
+    static bool IsNumeric(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number || value.ValueKind == JsonValueKind.String && value.GetString() is "NaN" or "Infinity" or "-Infinity";
 
     // A number field; null for JSON null; the named literals for non-finite values.
     static double? Number(JsonProperty property, string location) => property.Value.ValueKind switch

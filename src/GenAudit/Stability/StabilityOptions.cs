@@ -31,8 +31,8 @@ public sealed record StabilityOptions
     /// <summary>Similarities to report; null means all that apply to the output shape (SSIM needs images of at least 11×11). Default null.</summary>
     public IReadOnlyList<SimilarityKind>? Similarities { get; init; }
 
-    /// <summary>Samples per ε and similarity in the worst-case search (each costs steps × restarts forward and backward passes). Default 256.</summary>
-    public int WorstCaseSampleCount { get; init; } = 256;
+    /// <summary>Samples per ε and similarity in the worst-case search (each costs steps × restarts forward and backward passes). Default 250.</summary>
+    public int WorstCaseSampleCount { get; init; } = 250;
 
     /// <summary>Projected-gradient steps per restart of the worst-case search. Default 20.</summary>
     public int WorstCaseSteps { get; init; } = 20;
@@ -71,11 +71,11 @@ public sealed record StabilityOptions
     /// <summary>Power iterations on JᵀJ for the worst-case Lipschitz estimate. Default 20.</summary>
     public int LipschitzPowerIterations { get; init; } = 20;
 
-    /// <summary>Samples for the worst-case Lipschitz estimate (each costs a double backward per iteration). Default 256.</summary>
-    public int LipschitzWorstSampleCount { get; init; } = 256;
+    /// <summary>Samples for the worst-case Lipschitz estimate (each costs a double backward per iteration). Default 250.</summary>
+    public int LipschitzWorstSampleCount { get; init; } = 250;
 
-    /// <summary>Samples compared between one thread and all threads. Default 256.</summary>
-    public int DeterminismSampleCount { get; init; } = 256;
+    /// <summary>Samples compared between one thread and all threads. Default 250.</summary>
+    public int DeterminismSampleCount { get; init; } = 250;
 
     /// <summary>Whether to compare one thread with all threads (changes torch's thread count temporarily). Default true.</summary>
     public bool CheckThreads { get; init; } = true;

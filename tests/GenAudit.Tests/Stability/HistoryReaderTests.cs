@@ -19,7 +19,7 @@ public sealed class HistoryReaderTests : IDisposable
     public void ReadsTheFieldsToleratesExtrasAndNonFiniteValues()
     {
         var path = Write(
-            """{"step":10,"lossD":1.25,"lossG":0.75,"gradNormG":1.5,"gradNormD":2.5,"dReal":0.6,"dFake":0.4,"lrG":0.0002,"lrD":0.0002,"epoch":1,"note":"x"}""",
+            """{"step":10,"lossD":1.25,"lossG":0.75,"gradNormG":1.5,"gradNormD":2.5,"dReal":0.6,"dFake":0.4,"lrG":0.0002,"lrD":0.0002,"epoch":1,"note":"x","lossType":"hinge"}""",
             "",
             """{"step":20,"lossD":"NaN","lossG":"Infinity","lossGp":0.5}""",
             """{"step":30,"lossD":NaN,"lossG":-Infinity}""");
@@ -30,6 +30,7 @@ public sealed class HistoryReaderTests : IDisposable
         Assert.Equal(10, first.Step);
         Assert.Equal(1.25, first.Losses["lossD"]);
         Assert.Equal(0.75, first.Losses["lossG"]);
+        Assert.Equal(2, first.Losses.Count);
         Assert.Equal((1.5, 2.5, 0.6, 0.4, 0.0002, 0.0002),
             (first.GradNormG, first.GradNormD, first.DRealMean, first.DFakeMean, first.LearningRateG, first.LearningRateD));
         Assert.True(double.IsNaN(history[1].Losses["lossD"]));
