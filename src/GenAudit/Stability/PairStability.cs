@@ -175,10 +175,10 @@ public static class PairStability
                 // On the sphere, a descent direction pointing outwards would be undone by the projection and
                 // leave only a sliver of movement along the sphere; keep its tangential part instead.
                 var current = leaf.detach();
-                var norm0 = current.norm(1, keepdim: true);                                       // (b, 1)
-                var normal = current / norm0.clamp_min(1e-12);
+                var length = current.norm(1, keepdim: true);                                      // (b, 1)
+                var normal = current / length.clamp_min(1e-12);
                 var outward = (descent * normal).sum(1, keepdim: true);                           // (b, 1)
-                var onBoundary = (norm0 >= radius * (1 - 1e-4)) & (outward > 0);
+                var onBoundary = (length >= radius * (1 - 1e-4)) & (outward > 0);
                 descent = where(onBoundary, descent - outward * normal, descent);
                 var direction = descent / descent.norm(1, keepdim: true).clamp_min(1e-12);
                 var moved = current + stepLength * direction;
