@@ -27,9 +27,9 @@ public static class GenAuditApp
                 .WithExample("train", "--out", "runs/mnist", "--resume", "--steps", "6000");
             config.AddCommand<GenerateCommand>("generate")
                 .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, or a .csv of 2D points.")
-                .WithExample("generate", "--run", "runs/mnist", "--n", "64", "--out", "samples.png")
-                .WithExample("generate", "--run", "runs/ring8", "--n", "2500", "--seed", "7", "--out", "points.csv")
-                .WithExample("generate", "--run", "runs/mnist-cgan", "--n", "100", "--condition", "3", "--out", "threes.npy");
+                .WithExample("generate", "--run", "runs/mnist", "-n", "64", "--out", "samples.png")
+                .WithExample("generate", "--run", "runs/ring8", "-n", "2500", "--seed", "7", "--out", "points.csv")
+                .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Train a DCGAN on the embedded MNIST and a GAN on ring8, and write their sample grids.")
                 .WithExample("demo", "--out", "demo-out");

@@ -41,7 +41,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : Command<GenerateComm
 
         /// <summary>Output file.</summary>
         [CommandOption("--out <FILE>")]
-        [Description(".png (image grid or 2D scatter), .npy (float32 (N, C, H, W) in [0, 1], or (N, 2)), .csv (2D only, header x,y).")]
+        [Description(".png (image grid or 2D scatter), .npy (float32 (N, C, H, W) in [[0, 1]], or (N, 2)), .csv (2D only, header x,y).")]
         public string? Out { get; init; }
 
         /// <summary>Use raw weights.</summary>

@@ -18,7 +18,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
     {
         /// <summary>Data to train on.</summary>
         [CommandOption("--data <DATA>")]
-        [Description("ring8 | grid25 | mnist | fashion-mnist[:FOLDER] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
+        [Description("ring8 | grid25 | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
         public string? Data { get; init; }
 
         /// <summary>Model family.</summary>

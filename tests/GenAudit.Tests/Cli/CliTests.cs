@@ -1,0 +1,101 @@
+using GenAudit.Cli;
+using GenAudit.Data;
+using GenAudit.Tests.Training;
+using GenAudit.Training;
+using Spectre.Console.Cli;
+using Spectre.Console.Testing;
+
+namespace GenAudit.Tests.Cli;
+
+public class CliTests
+{
+    static (int Code, string Output) Run(params string[] args)
+    {
+        var console = new TestConsole();
+        console.Profile.Width = 200;
+        int code = GenAuditApp.Run(args, console);
+        return (code, console.Output);
+    }
+
+    [Fact]
+    public void EveryHelpExampleParses()
+    {
+        var console = new TestConsole();
+        var app = GenAuditApp.Create(console);
+        app.Configure(config => config.ValidateExamples());
+        Assert.True(app.Run(["--help"]) == 0, console.Output);
+        Assert.Contains("train", console.Output);
+        foreach (var verb in new[] { "train", "generate", "demo" })
+        {
+            var (code, output) = Run(verb, "--help");
+            Assert.Equal(0, code);
+            Assert.Contains("EXAMPLES", output);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "train", "--data", "ring8", "--model", "diffusion" }, "--model must be one of gan, cgan, vae, cvae")]
+    [InlineData(new[] { "train", "--data", "ring8", "--steps", "10", "--epochs", "2" }, "give --steps or --epochs, not both")]
+    [InlineData(new[] { "train", "--data", "no-such-data-set" }, "no-such-data-set")]
+    [InlineData(new[] { "train", "--data", "ring8", "--model", "cgan", "--batch", "1" }, "--batch must be at least 2")]
+    [InlineData(new[] { "train", "--data", "ring8", "--ema", "1.5" }, "--ema must be in [0, 1)")]
+    [InlineData(new[] { "generate", "--run", "/no/such/run", "--out", "x.png" }, "/no/such/run")]
+    [InlineData(new[] { "generate", "--run", "r", "--out", "x.gif" }, "--out must end in .png, .npy or .csv")]
+    public void BadInputExitsWithCodeTwoAndAClearMessage(string[] args, string expected)
+    {
+        var (code, output) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, output.Replace("\n", ""));
+    }
+
+    [Fact]
+    public void TrainThenGenerateEveryFormat()
+    {
+        using var temp = new TempRun();
+        var run = temp.Sub("run");
+        var (code, output) = Run("train", "--data", "ring8", "--steps", "60", "--batch", "64", "--width", "16", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.True(File.Exists(Path.Combine(run, "manifest.json")));
+        Assert.True(File.Exists(Path.Combine(run, "loss.png")));
+        Assert.Equal(2, HistoryFile.Read(Path.Combine(run, "history.jsonl")).Count);
+
+        Assert.Equal(0, Run("generate", "--run", run, "--n", "10", "--seed", "3", "--out", temp.Sub("p.csv")).Code);
+        var lines = File.ReadAllLines(temp.Sub("p.csv"));
+        Assert.Equal("x,y", lines[0]);
+        Assert.Equal(11, lines.Length);
+
+        Assert.Equal(0, Run("generate", "--run", run, "--n", "10", "--seed", "3", "--out", temp.Sub("p.npy")).Code);
+        var npy = Npy.Read(temp.Sub("p.npy"));
+        Assert.Equal(new long[] { 10, 2 }, npy.Shape);
+        // Same seed, same samples, whatever the format.
+        Assert.Equal(double.Parse(lines[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture), npy.Float32![0], 5);
+
+        Assert.Equal(0, Run("generate", "--run", run, "--n", "100", "--out", temp.Sub("p.png")).Code);
+        Assert.True(new FileInfo(temp.Sub("p.png")).Length > 1000);
+
+        var (again, message) = Run("train", "--data", "ring8", "--steps", "60", "--out", run);
+        Assert.Equal(2, again);
+        Assert.Contains("--resume", message);
+        var (resumed, resumeOutput) = Run("train", "--out", run, "--resume", "--steps", "80");
+        Assert.True(resumed == 0, resumeOutput);
+        Assert.Contains("steps 60 → 80", resumeOutput.Replace("\n", ""));
+        var (refused, refusedOutput) = Run("train", "--out", run, "--resume", "--lr", "0.1");
+        Assert.Equal(2, refused);
+        Assert.Contains("only --steps may be given", refusedOutput.Replace("\n", ""));
+    }
+
+    [Fact]
+    public void GenerateWritesImagesAsFloat32InTheUnitInterval()
+    {
+        using var temp = new TempRun();
+        using var data = TrainingFixtures.TinyImages(64);
+        using (var trainer = new Trainer(TrainingFixtures.TinyConvGan(5), data, temp.Sub("run"))) trainer.Run();
+        var (code, output) = Run("generate", "--run", temp.Sub("run"), "--n", "6", "--condition", "3", "--out", temp.Sub("x.npy"));
+        Assert.True(code == 0, output);
+        var npy = Npy.Read(temp.Sub("x.npy"));
+        Assert.Equal(new long[] { 6, 1, 8, 8 }, npy.Shape);
+        Assert.All(npy.Float32!, v => Assert.InRange(v, 0f, 1f));
+        Assert.Equal(2, Run("generate", "--run", temp.Sub("run"), "--n", "6", "--condition", "10", "--out", temp.Sub("y.npy")).Code);
+        Assert.Equal(2, Run("generate", "--run", temp.Sub("run"), "--n", "6", "--out", temp.Sub("y.csv")).Code);
+    }
+}
