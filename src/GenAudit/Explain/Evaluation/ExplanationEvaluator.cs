@@ -1,0 +1,198 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenAudit.Explain.Evaluation;
+
+/// <summary>The model and layers for the randomisation check, top (output) layer first; names from <c>model.named_modules()</c>.</summary>
+/// <param name="Model">The module the target and the explainers read; re-initialised in place and restored.</param>
+/// <param name="Layers">Layer names in cascade order, top first.</param>
+public sealed record RandomisationSetup(nn.Module Model, IReadOnlyList<string> Layers);
+
+/// <summary>Every metric of one method, per example (index = sample), with its explainability score.</summary>
+public sealed record MethodEvaluation
+{
+    /// <summary>Method name.</summary>
+    public required string Method { get; init; }
+    /// <summary>Normalised deletion AUC per example (lower is better).</summary>
+    public required double[] DeletionAuc { get; init; }
+    /// <summary>Normalised insertion AUC per example (higher is better).</summary>
+    public required double[] InsertionAuc { get; init; }
+    /// <summary>The deletion and insertion curves.</summary>
+    public required DeletionInsertionResult Curves { get; init; }
+    /// <summary>Faithfulness correlation per example, in [−1, 1] (higher is better).</summary>
+    public required double[] FaithfulnessCorrelation { get; init; }
+    /// <summary>Infidelity per example, raw and normalised (lower is better).</summary>
+    public required InfidelityResult Infidelity { get; init; }
+    /// <summary>Max- and average-sensitivity per example (lower is better).</summary>
+    public required SensitivityResult Sensitivity { get; init; }
+    /// <summary>Gini index of |φ| per example, in [0, 1) (higher is sparser).</summary>
+    public required double[] Sparseness { get; init; }
+    /// <summary>Entropy of |φ| / Σ|φ| per example, in [0, ln M] (lower is simpler).</summary>
+    public required double[] Complexity { get; init; }
+    /// <summary>The method's completeness error per example; null when it makes no completeness promise.</summary>
+    public double[]? CompletenessError { get; init; }
+    /// <summary>LIME's surrogate R² per example; null for other methods.</summary>
+    public double[]? LimeRSquared { get; init; }
+    /// <summary>The randomisation check; null when no <see cref="RandomisationSetup"/> was given.</summary>
+    public RandomisationResult? Randomisation { get; init; }
+    /// <summary>The score's components per example.</summary>
+    public required ExplainabilityComponents[] Components { get; init; }
+    /// <summary>explainability_score per example, in [0, 1].</summary>
+    public required double[] Scores { get; init; }
+    /// <summary>Explainability(G) for this method: the mean score over the samples (NaN scores skipped).</summary>
+    public double Explainability => Stats.Mean(Scores);
+}
+
+/// <summary>All methods' evaluations on one batch, ranked.</summary>
+public sealed record EvaluationReport
+{
+    /// <summary>Per-method evaluations in the order the methods were given.</summary>
+    public required IReadOnlyList<MethodEvaluation> Methods { get; init; }
+    /// <summary>Method names by Explainability(G), best first (unmeasurable scores last).</summary>
+    public required IReadOnlyList<string> Ranking { get; init; }
+    /// <summary>Number of samples n.</summary>
+    public required long N { get; init; }
+    /// <summary>Seed of the metrics' random draws.</summary>
+    public required long Seed { get; init; }
+    /// <summary>The metric options used.</summary>
+    public required IReadOnlyDictionary<string, string> Parameters { get; init; }
+    /// <summary>The method to trust for this model: the first of <see cref="Ranking"/>.</summary>
+    public string BestMethod => Ranking[0];
+    /// <summary>The top-level explainability: Explainability(G) of <see cref="BestMethod"/>.</summary>
+    public double Explainability => Methods.First(m => m.Method == BestMethod).Explainability;
+
+    /// <summary>
+    /// Flat keys for JSON: <c>explainability</c>, <c>n</c>, <c>seed</c>, and per method means over the samples of
+    /// <c>&lt;method&gt;.explainability</c>, <c>.faithfulness</c>, <c>.robustness</c>, <c>.sanity</c>, <c>.deletionAuc</c>,
+    /// <c>.insertionAuc</c>, <c>.faithfulnessCorrelation</c>, <c>.infidelity</c>, <c>.infidelity.normalised</c>,
+    /// <c>.maxSensitivity</c>, <c>.avgSensitivity</c>, <c>.sparseness</c>, <c>.complexity</c>, <c>.completenessError</c>
+    /// (mean |error|), <c>.lime.r2</c> and <c>.randomisation.spearman.&lt;layer&gt;</c> where measured.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> ToDictionary()
+    {
+        var keys = new Dictionary<string, double> { ["explainability"] = Explainability, ["n"] = N, ["seed"] = Seed };
+        foreach (var m in Methods)
+        {
+            var p = m.Method + ".";
+            keys[p + "explainability"] = m.Explainability;
+            keys[p + "faithfulness"] = Stats.Mean(m.Components.Select(c => c.Faithfulness));
+            keys[p + "robustness"] = Stats.Mean(m.Components.Select(c => c.Robustness));
+            keys[p + "sanity"] = Stats.Mean(m.Components.Select(c => c.Sanity));
+            keys[p + "deletionAuc"] = Stats.Mean(m.DeletionAuc);
+            keys[p + "insertionAuc"] = Stats.Mean(m.InsertionAuc);
+            keys[p + "faithfulnessCorrelation"] = Stats.Mean(m.FaithfulnessCorrelation);
+            keys[p + "infidelity"] = Stats.Mean(m.Infidelity.Raw);
+            keys[p + "infidelity.normalised"] = Stats.Mean(m.Infidelity.Normalised);
+            keys[p + "maxSensitivity"] = Stats.Mean(m.Sensitivity.Max);
+            keys[p + "avgSensitivity"] = Stats.Mean(m.Sensitivity.Average);
+            keys[p + "sparseness"] = Stats.Mean(m.Sparseness);
+            keys[p + "complexity"] = Stats.Mean(m.Complexity);
+            if (m.CompletenessError is not null) keys[p + "completenessError"] = Stats.Mean(m.CompletenessError.Select(Math.Abs));
+            if (m.LimeRSquared is not null) keys[p + "lime.r2"] = Stats.Mean(m.LimeRSquared);
+            if (m.Randomisation is not null)
+                foreach (var layer in m.Randomisation.Layers)
+                    keys[p + "randomisation.spearman." + layer] = Stats.Mean(m.Randomisation.Spearman[layer]);
+        }
+        return keys;
+    }
+}
+
+/// <summary>
+/// Runs every explanation metric for a list of named methods over a batch of inputs and computes the
+/// explainability score per sample and Explainability(G) per method. Every method sees the same random
+/// subsets and perturbations (each metric's generator is re-seeded per method).
+/// </summary>
+public sealed class ExplanationEvaluator
+{
+    readonly Func<Tensor, Tensor> target;
+    readonly EvaluationOptions options;
+
+    /// <summary>An evaluator of explanations of <paramref name="target"/>, a map (L, ...) → (L,).</summary>
+    public ExplanationEvaluator(Func<Tensor, Tensor> target, EvaluationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        this.target = target;
+        this.options = options ?? new EvaluationOptions();
+        this.options.Validate();
+    }
+
+    /// <summary>
+    /// Evaluates each method on <paramref name="inputs"/> (n, ...) against <paramref name="baseline"/> (zeros by default),
+    /// over the groups of <paramref name="mask"/> when given (then methods' (n, M) group attributions are used when they
+    /// report them), and runs the randomisation check when <paramref name="randomisation"/> is given.
+    /// </summary>
+    public EvaluationReport Evaluate(IReadOnlyList<ExplanationMethod> methods, Tensor inputs, Baseline? baseline = null,
+                                     FeatureMask? mask = null, RandomisationSetup? randomisation = null)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (methods.Count == 0) throw new ArgumentException("explanation evaluation: give at least one method.", nameof(methods));
+        var duplicate = methods.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"explanation evaluation: method name '{duplicate.Key}' is used twice; names key the report.", nameof(methods));
+        var evaluations = methods.Select(m => EvaluateMethod(m, inputs, baseline, mask, randomisation)).ToList();
+        var ranking = evaluations.OrderByDescending(e => double.IsNaN(e.Explainability) ? double.NegativeInfinity : e.Explainability)
+                                 .Select(e => e.Method).ToList();
+        return new EvaluationReport { Methods = evaluations, Ranking = ranking, N = inputs.shape[0], Seed = options.Seed, Parameters = options.ToParameters() };
+    }
+
+    MethodEvaluation EvaluateMethod(ExplanationMethod method, Tensor inputs, Baseline? baseline, FeatureMask? mask, RandomisationSetup? randomisation)
+    {
+        using var scope = NewDisposeScope();
+        var x = inputs.detach();
+        var (attributions, groups, completeness, rSquared) = method.Explain(x);
+        var features = mask is not null && groups is not null && groups.dim() == 2 && groups.shape[0] == x.shape[0] && groups.shape[1] == mask.Count
+            ? groups : attributions;
+        var curves = DeletionInsertion.Compute(target, x, features, baseline, mask, options);
+        var correlation = Explain.Evaluation.FaithfulnessCorrelation.Compute(target, x, features, baseline, mask, options, Seeded(1));
+        var infidelity = Explain.Evaluation.Infidelity.Compute(target, x,
+            options.InfidelityPerturbation == InfidelityPerturbation.Gaussian ? attributions : features, baseline, mask, options, Seeded(2));
+        var sensitivity = Explain.Evaluation.Sensitivity.Compute(method.Attribute, x, options, Seeded(3));
+        var (sparseness, complexity) = AttributionStatistics.Compute(x, features, mask);
+        var randomised = randomisation is null ? null
+            : ModelRandomisation.Run(randomisation.Model, randomisation.Layers, _ => method.Attribute, x, mask, options, Seeded(4));
+
+        var n = (int)x.shape[0];
+        var components = Enumerable.Range(0, n).Select(i => new ExplainabilityComponents(
+            ExplainabilityScore.Faithfulness(curves.InsertionAuc[i], curves.DeletionAuc[i], correlation[i]),
+            ExplainabilityScore.Robustness(sensitivity.Max[i]),
+            randomised is null ? double.NaN : ExplainabilityScore.Sanity(randomised.Layers.Select(l => randomised.Spearman[l][i])))).ToArray();
+        return new MethodEvaluation
+        {
+            Method = method.Name,
+            DeletionAuc = curves.DeletionAuc,
+            InsertionAuc = curves.InsertionAuc,
+            Curves = curves,
+            FaithfulnessCorrelation = correlation,
+            Infidelity = infidelity,
+            Sensitivity = sensitivity,
+            Sparseness = sparseness,
+            Complexity = complexity,
+            CompletenessError = completeness,
+            LimeRSquared = rSquared,
+            Randomisation = randomised,
+            Components = components,
+            Scores = components.Select(ExplainabilityScore.Combine).ToArray(),
+        };
+    }
+
+    /// <summary>A generator per metric, seeded from the options so every method sees the same draws.</summary>
+    Generator Seeded(int metric) => new(unchecked((ulong)options.Seed * 1_000_003UL + (ulong)metric));
+}
+
+/// <summary>Means that skip NaN values.</summary>
+internal static class Stats
+{
+    /// <summary>Mean of the non-NaN values; NaN when there are none.</summary>
+    public static double Mean(IEnumerable<double> values)
+    {
+        double sum = 0;
+        var count = 0;
+        foreach (var v in values)
+        {
+            if (double.IsNaN(v)) continue;
+            sum += v;
+            count++;
+        }
+        return count == 0 ? double.NaN : sum / count;
+    }
+}
