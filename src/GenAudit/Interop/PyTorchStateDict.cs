@@ -148,7 +148,8 @@ public static class PyTorchStateDict
         if (last >= storage.shape[0] || (count > 0 && offset >= storage.shape[0]))
             throw new InvalidDataException($"{file}: tensor '{tensorName}' (size [{string.Join(", ", shape)}], stride [{string.Join(", ", stride)}], offset {offset}) reaches beyond its storage of {storage.shape[0]} elements");
         using var view = storage.as_strided(shape, stride, offset);
-        return view.clone().DetachFromDisposeScope();
+        // A fresh contiguous tensor: the storage is disposed after loading, and views must not share it.
+        return torch.empty(shape, dtype).copy_(view).DetachFromDisposeScope();
     }
 
     static byte[] ReadEntry(ZipArchiveEntry entry, string file, long limit)
