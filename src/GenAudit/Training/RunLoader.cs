@@ -54,6 +54,7 @@ public static class RunLoader
         var run = new RunDirectory(path);
         if (!System.IO.Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"{run.Root}: no such run directory");
         var manifest = Json.ReadFile<RunManifest>(run.Manifest);
+        if (manifest.Source == GenAudit.Interop.ModelImport.OnnxSource) return GenAudit.Interop.ModelImport.LoadOnnxRun(run, manifest);
         var latest = Checkpoint.FindLatest(run) ?? throw new InvalidDataException($"{run.Root}: the run has no checkpoint yet");
         var model = manifest.Config.Model;
         if (model.IsGan)
@@ -61,10 +62,17 @@ public static class RunLoader
             var generator = new GanGenerator(model);
             bool ema = preferEma && File.Exists(Path.Combine(latest.Folder, "generator_ema.safetensors"));
             ModuleWeights.Load(generator, Path.Combine(latest.Folder, ema ? "generator_ema.safetensors" : "generator.safetensors"));
-            var discriminator = new GanDiscriminator(model);
-            ModuleWeights.Load(discriminator, Path.Combine(latest.Folder, "discriminator.safetensors"));
+            // Imported PyTorch generators may come without their discriminator; state.json has
+            // already checked that every file the checkpoint lists is present.
+            var discriminatorFile = Path.Combine(latest.Folder, "discriminator.safetensors");
+            GanDiscriminator? discriminator = null;
+            if (File.Exists(discriminatorFile))
+            {
+                discriminator = new GanDiscriminator(model);
+                ModuleWeights.Load(discriminator, discriminatorFile);
+                discriminator.eval();
+            }
             generator.eval();
-            discriminator.eval();
             return new LoadedRun(run, manifest, latest.Latest.Step, latest.Folder, generator, discriminator, ema);
         }
         var vae = new Vae(model);

@@ -27,7 +27,7 @@ public sealed record RunManifest
 {
     /// <summary>Schema identifier of this file.</summary>
     public string Schema { get; init; } = "genaudit.run/1";
-    /// <summary>Where the model came from: "genaudit" for trained runs.</summary>
+    /// <summary>Where the model came from: "genaudit" for trained runs, "onnx" or "pytorch" for imported ones.</summary>
     public string Source { get; init; } = "genaudit";
     /// <summary>When the run was created (UTC, ISO 8601).</summary>
     public DateTimeOffset Created { get; init; }
@@ -41,6 +41,31 @@ public sealed record RunManifest
     public required IReadOnlyList<NetworkDescription> Networks { get; init; }
     /// <summary>How the weights are stored.</summary>
     public string WeightsFormat { get; init; } = "safetensors; PyTorch state-dict names; spectral-norm layers as weight_orig/weight_u/weight_v (torch.nn.utils.spectral_norm)";
+    /// <summary>For imported runs: the imported file and how it was read; absent for trained runs.</summary>
+    public ImportRecord? Import { get; init; }
+}
+
+/// <summary>How an imported model was read (<c>genaudit import</c>); see docs/interop.md.</summary>
+public sealed record ImportRecord
+{
+    /// <summary>"onnx", "torch.save" or "safetensors".</summary>
+    public required string Format { get; init; }
+    /// <summary>File name of the imported file as given.</summary>
+    public required string OriginalFile { get; init; }
+    /// <summary>Lower-case hex SHA-256 of the imported file.</summary>
+    public required string Sha256 { get; init; }
+    /// <summary>ONNX: name of the copy inside the run directory, checked against <see cref="Sha256"/> on every load.</summary>
+    public string? ModelFile { get; init; }
+    /// <summary>ONNX: graph inputs, the latent input first, then the condition input.</summary>
+    public IReadOnlyList<string>? InputNames { get; init; }
+    /// <summary>ONNX: the graph output used as the sample.</summary>
+    public string? OutputName { get; init; }
+    /// <summary>ONNX: how the condition is fed to the graph.</summary>
+    public GenAudit.Interop.ConditionEncoding? ConditionEncoding { get; init; }
+    /// <summary>PyTorch: the --arch spec the weights were loaded into, in canonical form.</summary>
+    public string? Architecture { get; init; }
+    /// <summary>PyTorch: the checkpoint entry that held the state dict (--key), if any.</summary>
+    public string? Key { get; init; }
 }
 
 /// <summary>Paths inside a run directory.</summary>
