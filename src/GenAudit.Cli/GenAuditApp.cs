@@ -30,6 +30,10 @@ public static class GenAuditApp
                 .WithExample("generate", "--run", "runs/mnist", "-n", "64", "--out", "samples.png")
                 .WithExample("generate", "--run", "runs/ring8", "-n", "2500", "--seed", "7", "--out", "points.csv")
                 .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy");
+            config.AddCommand<ImportCommand>("import")
+                .WithDescription("Import an ONNX generator (black box) or a PyTorch state dict into a built-in architecture as a run directory.")
+                .WithExample("import", "--onnx", "g.onnx", "--latent", "64", "--out", "runs/theirs")
+                .WithExample("import", "--pytorch", "G.pt", "--arch", "gan:conv:latent=64,width=64,shape=1x28x28", "--out", "runs/g");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Train a DCGAN on the embedded MNIST and a GAN on ring8, and write their sample grids.")
                 .WithExample("demo", "--out", "demo-out");
