@@ -6,7 +6,11 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Benchmarks run in process: a generated out-of-process project would carry an unpatched copy of
 // libLibTorchSharp.so (see Directory.Build.targets) and could not load libtorch on Debian 12.
 // Run with: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- --filter '*Training*'
+// The mode-collapse table: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- mode-collapse --seeds 10
+if (args.Length > 0 && args[0] == "mode-collapse") return GenAudit.Benchmarks.ModeCollapseBenchmark.Run(args[1..]);
+
 var config = DefaultConfig.Instance
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5))
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 BenchmarkSwitcher.FromAssembly(typeof(GenAudit.Benchmarks.TrainingBenchmarks).Assembly).Run(args, config);
+return 0;
