@@ -1,0 +1,88 @@
+using GenAudit.Models;
+using static TorchSharp.torch;
+
+namespace GenAudit.Metrics;
+
+/// <summary>Maps samples (images or points) to the feature space the quality metrics are computed in.</summary>
+public interface IFeatureExtractor
+{
+    /// <summary>Feature dimension D.</summary>
+    int FeatureSize { get; }
+
+    /// <summary>Number of classes the extractor can predict; 0 when it only embeds.</summary>
+    int ClassCount { get; }
+
+    /// <summary>Held-out accuracy of the underlying classifier, or null when there is none.</summary>
+    double? ClassifierAccuracy { get; }
+
+    /// <summary>
+    /// Features (B, D) and class probabilities (B, K), or null when <see cref="ClassCount"/> is 0, of a batch
+    /// of samples (B, ...); computed under no_grad, returned as new float32 CPU tensors owned by the caller.
+    /// </summary>
+    (Tensor Features, Tensor? Probabilities) Extract(Tensor samples);
+}
+
+/// <summary>The samples themselves are the features: used for 2D points (D = the point dimension).</summary>
+/// <param name="dimension">Values per sample; each sample is flattened to one row.</param>
+public sealed class IdentityFeatureExtractor(int dimension) : IFeatureExtractor
+{
+    /// <inheritdoc />
+    public int FeatureSize { get; } = dimension > 0 ? dimension : throw new ArgumentOutOfRangeException(nameof(dimension), $"dimension is {dimension}; it must be positive.");
+
+    /// <inheritdoc />
+    public int ClassCount => 0;
+
+    /// <inheritdoc />
+    public double? ClassifierAccuracy => null;
+
+    /// <inheritdoc />
+    public (Tensor Features, Tensor? Probabilities) Extract(Tensor samples)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var flat = samples.detach().reshape(samples.shape[0], -1); // (B, D)
+        if (flat.shape[1] != FeatureSize)
+            throw new ArgumentException($"Samples have {flat.shape[1]} values each but the identity extractor was made for {FeatureSize}.", nameof(samples));
+        return (flat.to(ScalarType.Float32, CPU).clone().MoveToOuterDisposeScope(), null);
+    }
+}
+
+/// <summary>Features and class probabilities from a <see cref="FeatureClassifier"/> (D = 128), in eval mode.</summary>
+public sealed class ClassifierFeatureExtractor : IFeatureExtractor
+{
+    readonly FeatureClassifier classifier;
+    readonly int batchSize;
+
+    /// <summary>Wraps <paramref name="classifier"/>; <paramref name="heldOutAccuracy"/> is reported with the results. The caller keeps ownership of the classifier.</summary>
+    public ClassifierFeatureExtractor(FeatureClassifier classifier, double? heldOutAccuracy = null, int batchSize = FeatureClassifier.DefaultBatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize is {batchSize}; it must be at least 1.");
+        this.classifier = classifier;
+        this.batchSize = batchSize;
+        ClassifierAccuracy = heldOutAccuracy;
+    }
+
+    /// <summary>Wraps a trained (or cached) classifier and its held-out accuracy.</summary>
+    public ClassifierFeatureExtractor(TrainedFeatureClassifier trained)
+        : this(trained.Classifier, trained.Info.TestAccuracy)
+    {
+    }
+
+    /// <inheritdoc />
+    public int FeatureSize => FeatureClassifier.FeatureSize;
+
+    /// <inheritdoc />
+    public int ClassCount => classifier.ClassCount;
+
+    /// <inheritdoc />
+    public double? ClassifierAccuracy { get; }
+
+    /// <inheritdoc />
+    public (Tensor Features, Tensor? Probabilities) Extract(Tensor samples)
+    {
+        using var scope = NewDisposeScope();
+        var (features, probabilities) = classifier.Embed(samples.detach().to(ScalarType.Float32, CPU), batchSize);
+        return (features.MoveToOuterDisposeScope(), probabilities.MoveToOuterDisposeScope());
+    }
+}

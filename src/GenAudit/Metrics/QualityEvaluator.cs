@@ -1,0 +1,325 @@
+using GenAudit.Core;
+using GenAudit.Data;
+using GenAudit.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenAudit.Metrics;
+
+/// <summary>Settings for <see cref="QualityEvaluator"/>; one place for the defaults `genaudit evaluate` and library calls share.</summary>
+public sealed record QualityEvaluationOptions
+{
+    /// <summary>Generated samples n. Default: 10,000.</summary>
+    public int SampleCount { get; init; } = 10_000;
+
+    /// <summary>Seeds the latent vectors (own torch.Generator) and the KID subsets. Default: 0.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Samples per generator call and per feature-extractor call. Default: 500.</summary>
+    public int BatchSize { get; init; } = 500;
+
+    /// <summary>Most held-out samples used as the real reference; a larger split is subsampled. Default: 10,000.</summary>
+    public int MaxRealSamples { get; init; } = 10_000;
+
+    /// <summary>Most training samples copy detection compares against; a larger training set is subsampled. Default: 10,000.</summary>
+    public int MaxCopyTrainingSamples { get; init; } = 10_000;
+
+    /// <summary>Seeds the subsampling of the real and training sets; fixed so every evaluation of one dataset uses the same reference. Default: 0.</summary>
+    public ulong ReferenceSeed { get; init; }
+
+    /// <summary>Splits of the Inception-style score. Default: 1.</summary>
+    public int InceptionScoreSplits { get; init; } = 1;
+
+    /// <summary>KID settings; its Seed is replaced by <see cref="Seed"/>.</summary>
+    public KernelInceptionDistanceOptions Kid { get; init; } = new();
+
+    /// <summary>Precision, recall, density and coverage settings (k = 5).</summary>
+    public PrecisionRecallDensityCoverageOptions Prdc { get; init; } = new();
+
+    /// <summary>Improved precision and recall settings (k = 3).</summary>
+    public ImprovedPrecisionRecallOptions ImprovedPrecisionRecall { get; init; } = new();
+
+    /// <summary>Class coverage settings (a class is covered at ≥ 1% of the samples).</summary>
+    public ClassCoverageOptions Classes { get; init; } = new();
+
+    /// <summary>Copy detection settings (α = 0.1, 16 closest pairs).</summary>
+    public CopyDetectionOptions Copies { get; init; } = new();
+
+    internal void Validate()
+    {
+        if (SampleCount < 2) throw new ArgumentOutOfRangeException(nameof(SampleCount), $"SampleCount is {SampleCount}; the metrics need at least 2 generated samples (FID needs more than the feature size).");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"BatchSize is {BatchSize}; it must be at least 1.");
+        if (MaxRealSamples < 2) throw new ArgumentOutOfRangeException(nameof(MaxRealSamples), $"MaxRealSamples is {MaxRealSamples}; it must be at least 2.");
+        if (MaxCopyTrainingSamples < 2) throw new ArgumentOutOfRangeException(nameof(MaxCopyTrainingSamples), $"MaxCopyTrainingSamples is {MaxCopyTrainingSamples}; it must be at least 2.");
+        if (InceptionScoreSplits < 1) throw new ArgumentOutOfRangeException(nameof(InceptionScoreSplits), $"InceptionScoreSplits is {InceptionScoreSplits}; it must be at least 1.");
+    }
+}
+
+/// <summary>A generated sample and its nearest training sample, for showing side by side.</summary>
+/// <param name="GeneratedIndex">Index of the generated sample (0..n−1).</param>
+/// <param name="TrainingIndex">Index of the nearest training sample in the training dataset.</param>
+/// <param name="Distance">Euclidean distance between the two in feature space.</param>
+/// <param name="GeneratedSample">The generated sample's values, flattened (for images C·H·W in [0, 1]).</param>
+public sealed record CopyCandidate(int GeneratedIndex, int TrainingIndex, double Distance, float[] GeneratedSample);
+
+/// <summary>Everything `genaudit evaluate` reports for one generator. <see cref="ToFlatDictionary"/> gives its JSON keys.</summary>
+/// <param name="Seed">Seed of the latent vectors and KID subsets.</param>
+/// <param name="RealCount">Real (held-out) samples in the reference.</param>
+/// <param name="GeneratedCount">Generated samples.</param>
+/// <param name="CopyTrainingCount">Training samples copy detection compared against.</param>
+/// <param name="FeatureSize">Feature dimension D.</param>
+/// <param name="Fid">Fréchet distance.</param>
+/// <param name="Kid">Kernel inception distance.</param>
+/// <param name="Prdc">Precision, recall, density, coverage (k = 5).</param>
+/// <param name="ImprovedPrecisionRecall">Improved precision and recall (k = 3).</param>
+/// <param name="InceptionScore">Inception-style score; null without a classifier.</param>
+/// <param name="Modes">Mode coverage; null unless the data is a known 2D mixture.</param>
+/// <param name="Classes">Class coverage; null unless the data is labelled and a classifier is used.</param>
+/// <param name="ConditionAccuracy">Accuracy on requested classes; null for unconditional models.</param>
+/// <param name="Copies">Copy detection; its indices refer to rows of the training subsample (<see cref="CopyTrainingIndices"/>).</param>
+/// <param name="CopyTrainingIndices">Training-dataset index of each row of the copy-detection reference.</param>
+/// <param name="ClosestPairs">The generated samples nearest to the training set, nearest first, with dataset indices.</param>
+/// <param name="ClassifierAccuracy">Held-out accuracy of the feature classifier; null for 2D data.</param>
+/// <param name="RealFeatures">Real features (RealCount × FeatureSize), row-major.</param>
+/// <param name="GeneratedFeatures">Generated features (GeneratedCount × FeatureSize), row-major.</param>
+public sealed record QualityEvaluation(
+    long Seed, int RealCount, int GeneratedCount, int CopyTrainingCount, int FeatureSize,
+    FrechetDistanceResult Fid, KernelInceptionDistanceResult Kid, PrecisionRecallDensityCoverageResult Prdc,
+    ImprovedPrecisionRecallResult ImprovedPrecisionRecall, InceptionScoreResult? InceptionScore,
+    ModeCoverageResult? Modes, ClassCoverageResult? Classes, ConditionAccuracyResult? ConditionAccuracy,
+    CopyDetectionResult Copies, int[] CopyTrainingIndices, CopyCandidate[] ClosestPairs, double? ClassifierAccuracy,
+    float[] RealFeatures, float[] GeneratedFeatures)
+{
+    /// <summary>The keys of <see cref="ToFlatDictionary"/>, in output order.</summary>
+    public static IReadOnlyList<string> Keys { get; } =
+    [
+        "fid", "kid.mean", "kid.std", "precision", "recall", "density", "coverage", "improvedPrecision", "improvedRecall",
+        "isScore", "modes.captured", "modes.highQuality", "modes.reverseKl", "classes.covered", "classes.kl",
+        "conditionAccuracy", "copies.fraction", "classifier.accuracy", "samples.real", "samples.generated", "seed",
+    ];
+
+    /// <summary>Every key of <see cref="Keys"/> with its value; null when the metric does not apply (see docs/metrics-evaluate.md).</summary>
+    public IReadOnlyDictionary<string, double?> ToFlatDictionary()
+    {
+        var values = new Dictionary<string, double?>
+        {
+            ["fid"] = Fid.Distance,
+            ["kid.mean"] = Kid.Mean,
+            ["kid.std"] = Kid.StandardDeviation,
+            ["precision"] = Prdc.Precision,
+            ["recall"] = Prdc.Recall,
+            ["density"] = Prdc.Density,
+            ["coverage"] = Prdc.Coverage,
+            ["improvedPrecision"] = ImprovedPrecisionRecall.Precision,
+            ["improvedRecall"] = ImprovedPrecisionRecall.Recall,
+            ["isScore"] = InceptionScore?.Mean,
+            ["modes.captured"] = Modes?.ModesCaptured,
+            ["modes.highQuality"] = Modes?.HighQualityFraction,
+            ["modes.reverseKl"] = Modes?.ReverseKl,
+            ["classes.covered"] = Classes?.ClassesCovered,
+            ["classes.kl"] = Classes?.KlToReal,
+            ["conditionAccuracy"] = ConditionAccuracy?.Accuracy,
+            ["copies.fraction"] = Copies.CopyFraction,
+            ["classifier.accuracy"] = ClassifierAccuracy,
+            ["samples.real"] = RealCount,
+            ["samples.generated"] = GeneratedCount,
+            ["seed"] = Seed,
+        };
+        return Keys.ToDictionary(k => k, k => values[k]);
+    }
+
+    /// <summary>Writes <c>real.npy</c> and <c>fake.npy</c> (float32, N × D) into <paramref name="folder"/>, creating it.</summary>
+    public void WriteFeatures(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        Npy.Write(Path.Combine(folder, "real.npy"), RealFeatures, [RealCount, FeatureSize]);
+        Npy.Write(Path.Combine(folder, "fake.npy"), GeneratedFeatures, [GeneratedCount, FeatureSize]);
+    }
+}
+
+/// <summary>
+/// Sample quality, coverage and memorisation of a generator against a dataset, in a feature space:
+/// the feature classifier's for images, the points themselves for 2D data (see docs/metrics-evaluate.md).
+/// </summary>
+/// <remarks>
+/// The real reference for FID, KID and PRDC is the held-out (test) split, so a generator that copies its
+/// training images is not rewarded with a perfect score; copy detection compares against the training
+/// split. The reference features are computed once per evaluator and reused for every model.
+/// </remarks>
+public sealed class QualityEvaluator
+{
+    readonly IFeatureExtractor extractor;
+    readonly Dataset train;
+    readonly Dataset test;
+    readonly QualityEvaluationOptions options;
+    readonly Lazy<(float[] Features, int Count)> realFeatures;
+    readonly Lazy<(float[] Features, int[] Indices)> trainingFeatures;
+
+    /// <summary>Evaluates against <paramref name="train"/> (copy detection, class distribution, mixture) and <paramref name="test"/> (the real reference).</summary>
+    public QualityEvaluator(IFeatureExtractor extractor, Dataset train, Dataset test, QualityEvaluationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(extractor);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        this.options = options ?? new QualityEvaluationOptions();
+        this.options.Validate();
+        if (!train.SampleShape.SequenceEqual(test.SampleShape))
+            throw new ArgumentException($"Training set '{train.Name}' has samples of [{string.Join(", ", train.SampleShape)}] but test set '{test.Name}' has [{string.Join(", ", test.SampleShape)}]; pass two splits of one dataset.");
+        if (test.Count < 2) throw new ArgumentException($"Test set '{test.Name}' has {test.Count} sample; the metrics need at least 2.", nameof(test));
+        if (train.Count < 2) throw new ArgumentException($"Training set '{train.Name}' has {train.Count} sample; copy detection needs at least 2.", nameof(train));
+        this.extractor = extractor;
+        this.train = train;
+        this.test = test;
+        realFeatures = new Lazy<(float[], int)>(() =>
+        {
+            var indices = Subsample(test.Count, this.options.MaxRealSamples, this.options.ReferenceSeed);
+            return (FeaturesOf(test, indices), indices.Length);
+        });
+        trainingFeatures = new Lazy<(float[], int[])>(() =>
+        {
+            var indices = Subsample(train.Count, this.options.MaxCopyTrainingSamples, this.options.ReferenceSeed);
+            return (FeaturesOf(train, indices), indices);
+        });
+    }
+
+    /// <summary>The mixture whose modes are scored, when the data is a known 2D mixture (ring8, grid25).</summary>
+    public Mixture2D? Mixture => (train as PointDataset)?.Mixture ?? (test as PointDataset)?.Mixture;
+
+    /// <summary>
+    /// Generates <see cref="QualityEvaluationOptions.SampleCount"/> samples from z ~ N(0, I) (a torch.Generator
+    /// seeded with <see cref="QualityEvaluationOptions.Seed"/>; conditional models get the classes 0, 1, …, K−1
+    /// in turn, so each class is requested equally often) and computes every metric that applies.
+    /// </summary>
+    public QualityEvaluation Evaluate(IGenerativeModel model, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!model.OutputShape.SequenceEqual(train.SampleShape))
+            throw new ArgumentException($"The model generates samples of [{string.Join(", ", model.OutputShape)}] but '{train.Name}' holds [{string.Join(", ", train.SampleShape)}]; evaluate the model on the data it was trained on.", nameof(model));
+        TorchRuntime.EnsureLoaded();
+        var n = options.SampleCount;
+        var d = extractor.FeatureSize;
+        var mixture = Mixture;
+
+        progress?.Report($"features of {Math.Min(test.Count, options.MaxRealSamples)} real samples of '{test.Name}'");
+        var (real, realCount) = realFeatures.Value;
+        progress?.Report($"generating {n} samples (seed {options.Seed})");
+        var generated = Generate(model, out var samples, out var probabilities, out var requested);
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var realTensor = tensor(real, [realCount, d]);     // (N_real, D)
+        var fakeTensor = tensor(generated, [n, d]);        // (n, D)
+
+        progress?.Report("FID, KID, precision/recall/density/coverage");
+        var fid = FrechetDistance.Compute(realTensor, fakeTensor);
+        var kid = KernelInceptionDistance.Compute(realTensor, fakeTensor, options.Kid with { Seed = unchecked((ulong)options.Seed) });
+        var prdc = PrecisionRecallDensityCoverage.Compute(realTensor, fakeTensor, options.Prdc);
+        var improved = ImprovedPrecisionRecall.Compute(realTensor, fakeTensor, options.ImprovedPrecisionRecall);
+
+        InceptionScoreResult? inceptionScore = null;
+        ClassCoverageResult? classes = null;
+        ConditionAccuracyResult? conditionAccuracy = null;
+        ModeCoverageResult? modes = null;
+        Tensor? predicted = null;
+        if (probabilities is not null)
+        {
+            var probabilityTensor = tensor(probabilities, [n, extractor.ClassCount]); // (n, K)
+            inceptionScore = InceptionScore.Compute(probabilityTensor, options.InceptionScoreSplits);
+            predicted = probabilityTensor.argmax(1);                                  // (n,)
+            if (train.Labels is not null && train.ClassNames.Count == extractor.ClassCount)
+            {
+                var realWeights = new double[extractor.ClassCount];
+                foreach (var label in train.Labels) realWeights[label]++;
+                classes = ClassCoverage.Compute(predicted, realWeights, options.Classes);
+            }
+        }
+        if (mixture is not null && d == 2)
+        {
+            var points = tensor(samples, [n, 2]);                                      // (n, 2)
+            var means = tensor(mixture.Means.SelectMany(m => new[] { m.X, m.Y }).ToArray(), [mixture.ModeCount, 2]); // (M, 2)
+            modes = ModeCoverage.Compute(points, means, mixture.Std);
+            if (model.ConditionCount == mixture.ModeCount) predicted = mixture.NearestMode(points);
+        }
+        if (requested is not null && predicted is not null && model.ConditionCount == ClassCountOf(mixture))
+            conditionAccuracy = ClassCoverage.ConditionAccuracy(predicted, tensor(requested), model.ConditionCount);
+
+        progress?.Report($"copy detection against {Math.Min(train.Count, options.MaxCopyTrainingSamples)} training samples");
+        var (trainFeatures, trainIndices) = trainingFeatures.Value;
+        var copies = CopyDetection.Compute(tensor(trainFeatures, [trainIndices.Length, d]), fakeTensor, options.Copies);
+        var sampleSize = train.SampleSize;
+        var closest = copies.ClosestPairs
+            .Select(p => new CopyCandidate(p.GeneratedIndex, trainIndices[p.TrainingIndex], p.Distance,
+                samples.AsSpan(p.GeneratedIndex * sampleSize, sampleSize).ToArray()))
+            .ToArray();
+
+        return new QualityEvaluation(options.Seed, realCount, n, trainIndices.Length, d, fid, kid, prdc, improved, inceptionScore,
+            modes, classes, conditionAccuracy, copies, trainIndices, closest, extractor.ClassifierAccuracy, real, generated);
+    }
+
+    /// <summary>Classes a conditional model's requests can be checked against: the classifier's, else the mixture's modes.</summary>
+    int ClassCountOf(Mixture2D? mixture) => extractor.ClassCount > 0 ? extractor.ClassCount : mixture?.ModeCount ?? 0;
+
+    /// <summary>Generates n samples in batches; returns their features (n × D) and the raw samples, probabilities and requested classes.</summary>
+    float[] Generate(IGenerativeModel model, out float[] samples, out float[]? probabilities, out long[]? requested)
+    {
+        int n = options.SampleCount, d = extractor.FeatureSize, k = extractor.ClassCount;
+        var sampleSize = train.SampleSize;
+        var features = new float[(long)n * d];
+        samples = new float[(long)n * sampleSize];
+        probabilities = k > 0 ? new float[(long)n * k] : null;
+        requested = null;
+        if (model.ConditionCount > 0)
+        {
+            requested = new long[n];
+            for (var i = 0; i < n; i++) requested[i] = i % model.ConditionCount;
+        }
+        using var generator = new Generator(unchecked((ulong)options.Seed));
+        for (var start = 0; start < n; start += options.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var b = Math.Min(options.BatchSize, n - start);
+            var z = randn([b, model.LatentSize], generator: generator);                     // (b, d_z)
+            var condition = requested is null ? null : tensor(requested.AsSpan(start, b).ToArray()); // (b,)
+            var x = model.Generate(z, condition).detach().to(ScalarType.Float32, CPU).contiguous(); // (b, ...OutputShape)
+            long[] expected = [b, .. model.OutputShape];
+            if (!x.shape.SequenceEqual(expected))
+                throw new InvalidOperationException($"The model returned a batch of shape [{string.Join(", ", x.shape)}] for {b} latent vectors; its OutputShape promises [{string.Join(", ", expected)}].");
+            if (!isfinite(x).all().item<bool>())
+                throw new InvalidOperationException($"The model generated NaN or infinite values in samples {start}..{start + b - 1} (seed {options.Seed}); the checkpoint is probably diverged.");
+            x.data<float>().CopyTo(samples.AsSpan(start * sampleSize, b * sampleSize));
+            var (f, p) = extractor.Extract(x);                                              // (b, D), (b, K)
+            f.data<float>().CopyTo(features.AsSpan(start * d, b * d));
+            if (p is not null && probabilities is not null) p.data<float>().CopyTo(probabilities.AsSpan(start * k, b * k));
+        }
+        return features;
+    }
+
+    /// <summary>Features (rows × D) of the dataset samples at <paramref name="indices"/>, in batches.</summary>
+    float[] FeaturesOf(Dataset data, int[] indices)
+    {
+        var d = extractor.FeatureSize;
+        var features = new float[(long)indices.Length * d];
+        for (var start = 0; start < indices.Length; start += options.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var b = Math.Min(options.BatchSize, indices.Length - start);
+            var (x, y) = data.GetBatch(indices.AsSpan(start, b).ToArray().Select(i => (long)i).ToArray());
+            using (x)
+            using (y)
+            {
+                var (f, _) = extractor.Extract(x);
+                f.data<float>().CopyTo(features.AsSpan(start * d, b * d));
+            }
+        }
+        return features;
+    }
+
+    /// <summary>All indices 0..count−1 when count ≤ max, else max of them drawn without replacement (SplitMix64, <paramref name="seed"/>), in increasing order.</summary>
+    static int[] Subsample(int count, int max, ulong seed)
+    {
+        if (count <= max) return Enumerable.Range(0, count).ToArray();
+        var picked = new SplitMix64(seed).SampleWithoutReplacement(count, max);
+        return picked.Select(i => (int)i).Order().ToArray();
+    }
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using GenAudit.Data;
+using GenAudit.Models;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace GenAudit.Tests.Models;
+
+/// <summary>The MNIST feature classifier, trained once into a temporary cache folder and shared by the classifier and evaluator tests.</summary>
+public sealed class MnistClassifierFixture : IDisposable
+{
+    public MnistClassifierFixture()
+    {
+        CacheFolder = Directory.CreateTempSubdirectory("genaudit-cache-tests-").FullName;
+        Train = MnistEmbedded.Load(DataSplit.Train);
+        Test = MnistEmbedded.Load(DataSplit.Test);
+        var clock = Stopwatch.StartNew();
+        Trained = FeatureClassifierCache.GetOrTrain(Train, Test, cacheFolder: CacheFolder);
+        TrainingTime = clock.Elapsed;
+    }
+
+    public string CacheFolder { get; }
+    public ImageDataset Train { get; }
+    public ImageDataset Test { get; }
+    public TrainedFeatureClassifier Trained { get; }
+    public TimeSpan TrainingTime { get; }
+
+    public void Dispose()
+    {
+        Trained.Dispose();
+        Directory.Delete(CacheFolder, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class MnistClassifierCollection : ICollectionFixture<MnistClassifierFixture>
+{
+    public const string Name = "MNIST feature classifier";
+}
+
+sealed class MessageLog : IProgress<string>
+{
+    public List<string> Messages { get; } = [];
+    public void Report(string value) { lock (Messages) Messages.Add(value); }
+}
+
+[Collection(MnistClassifierCollection.Name)]
+public class FeatureClassifierTests(MnistClassifierFixture mnist, ITestOutputHelper output)
+{
+    [Fact]
+    public void MnistHeldOutAccuracyIsAtLeast98Percent()
+    {
+        output.WriteLine($"MNIST: accuracy {mnist.Trained.Info.TestAccuracy:P2} on {mnist.Trained.Info.TestCount}, {mnist.Trained.Info.Epochs} epochs, trained in {mnist.TrainingTime.TotalSeconds:F1} s");
+        Assert.False(mnist.Trained.LoadedFromCache);
+        Assert.Equal(2000, mnist.Trained.Info.TestCount);
+        Assert.Equal(mnist.Test.Fingerprint, mnist.Trained.Info.TestFingerprint);
+        Assert.True(mnist.Trained.Info.TestAccuracy >= 0.98, $"accuracy {mnist.Trained.Info.TestAccuracy:P2} < 98%");
+        Assert.Equal(mnist.Trained.Info.TestAccuracy, mnist.Trained.Classifier.Accuracy(mnist.Test));
+    }
+
+    [Fact]
+    public void EmbedGivesFeaturesOf128AndProbabilitiesThatSumToOne()
+    {
+        using var scope = NewDisposeScope();
+        var (x, _) = mnist.Test.GetBatch([0, 1, 2, 3, 4, 5, 6]);
+        var (features, probabilities) = mnist.Trained.Classifier.Embed(x, batchSize: 3);
+        Assert.Equal([7L, FeatureClassifier.FeatureSize], features.shape);
+        Assert.Equal([7L, 10], probabilities.shape);
+        Assert.True(features.ge(0).all().item<bool>()); // ReLU features
+        Assert.True(probabilities.sum(1).sub(1).abs().max().item<float>() < 1e-5f);
+        using (no_grad())
+        {
+            Assert.True(mnist.Trained.Classifier.Features(x).allclose(features, rtol: 1e-5, atol: 1e-6));
+            Assert.True(mnist.Trained.Classifier.Probabilities(x).allclose(probabilities, rtol: 1e-5, atol: 1e-6));
+        }
+    }
+
+    [Fact]
+    public void SecondGetOrTrainLoadsFromTheCacheWithIdenticalFeatures()
+    {
+        var log = new MessageLog();
+        var clock = Stopwatch.StartNew();
+        using var again = FeatureClassifierCache.GetOrTrain(mnist.Train, mnist.Test, progress: log, cacheFolder: mnist.CacheFolder);
+        output.WriteLine($"cache load: {clock.Elapsed.TotalSeconds:F2} s; {string.Join(" | ", log.Messages)}");
+        Assert.True(again.LoadedFromCache);
+        Assert.Equal(mnist.Trained.Info, again.Info);
+        using var scope = NewDisposeScope();
+        var (x, _) = mnist.Test.GetBatch(Enumerable.Range(0, 200).Select(i => (long)i).ToArray());
+        var (expected, _) = mnist.Trained.Classifier.Embed(x);
+        var (actual, _) = again.Classifier.Embed(x);
+        Assert.True(expected.eq(actual).all().item<bool>());
+    }
+
+    [Fact]
+    public void CorruptCacheEntryIsReportedAndRetrained()
+    {
+        var cache = Directory.CreateTempSubdirectory("genaudit-cache-corrupt-").FullName;
+        try
+        {
+            var train = Subset(mnist.Train, 600);
+            var test = Subset(mnist.Test, 200);
+            var options = new FeatureClassifierOptions { Epochs = 1 };
+            using (var first = FeatureClassifierCache.GetOrTrain(train, test, options, cacheFolder: cache)) Assert.False(first.LoadedFromCache);
+
+            var weights = Path.Combine(FeatureClassifierCache.EntryFolder(train, options, cache), FeatureClassifierCache.WeightsFile);
+            var bytes = File.ReadAllBytes(weights);
+            bytes[^5] ^= 0xFF; // damage a weight; the header still parses
+            File.WriteAllBytes(weights, bytes);
+
+            var log = new MessageLog();
+            using (var second = FeatureClassifierCache.GetOrTrain(train, test, options, log, cache))
+            {
+                Assert.False(second.LoadedFromCache);
+                Assert.Contains(log.Messages, m => m.Contains("unusable") && m.Contains("SHA-256"));
+            }
+
+            File.WriteAllBytes(weights, bytes[..100]); // truncated
+            log.Messages.Clear();
+            using (var third = FeatureClassifierCache.GetOrTrain(train, test, options, log, cache))
+            {
+                Assert.False(third.LoadedFromCache);
+                Assert.Contains(log.Messages, m => m.Contains("unusable"));
+            }
+            using var fourth = FeatureClassifierCache.GetOrTrain(train, test, options, cacheFolder: cache);
+            Assert.True(fourth.LoadedFromCache);
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TrainingIsDeterministicForASeed()
+    {
+        var train = Subset(mnist.Train, 300);
+        var test = Subset(mnist.Test, 100);
+        var options = new FeatureClassifierOptions { Epochs = 1, Seed = 7 };
+        using var a = FeatureClassifier.TrainFor(train, test, options);
+        using var b = FeatureClassifier.TrainFor(train, test, options);
+        foreach (var (name, tensor) in a.Classifier.state_dict())
+            Assert.True(tensor.eq(b.Classifier.state_dict()[name]).all().item<bool>(), name);
+    }
+
+    [Fact]
+    public void CacheFolderFollowsGenauditCacheThenXdg()
+    {
+        // Read-only check of the rule with the variables as they are; the explicit cacheFolder argument is what the tests use.
+        var expected = Environment.GetEnvironmentVariable(FeatureClassifierCache.EnvironmentVariable) is { Length: > 0 } g ? g
+            : Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? Path.Combine(x, "genaudit")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "genaudit");
+        Assert.Equal(expected, FeatureClassifierCache.DefaultFolder());
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void FashionMnistHeldOutAccuracyIsAtLeast90Percent()
+    {
+        var train = FashionMnist.Load(DataSplit.Train);
+        var test = FashionMnist.Load(DataSplit.Test);
+        var log = new MessageLog();
+        var clock = Stopwatch.StartNew();
+        using var trained = FeatureClassifier.TrainFor(train, test, progress: log);
+        output.WriteLine($"Fashion-MNIST: accuracy {trained.Info.TestAccuracy:P2} on {trained.Info.TestCount}, trained in {clock.Elapsed.TotalSeconds:F1} s");
+        foreach (var message in log.Messages) output.WriteLine(message);
+        Assert.Equal(10_000, trained.Info.TestCount);
+        Assert.True(trained.Info.TestAccuracy >= 0.90, $"accuracy {trained.Info.TestAccuracy:P2} < 90%");
+    }
+
+    internal static ImageDataset Subset(ImageDataset data, int count)
+    {
+        var size = data.SampleSize;
+        return new ImageDataset($"{data.Name}-first{count}", data.Pixels[..(count * size)], count, data.Channels, data.Height, data.Width,
+            data.Labels![..count], data.ClassNames);
+    }
+}
