@@ -220,8 +220,12 @@ public sealed class FeatureClassifier : nn.Module<Tensor, Tensor>
         try
         {
             var clock = Stopwatch.StartNew();
-            manual_seed(options.Seed);
-            var classifier = new FeatureClassifier(channels, height, width, classCount);
+            FeatureClassifier classifier;
+            lock (GlobalRandom.Lock)
+            {
+                manual_seed(options.Seed);
+                classifier = new FeatureClassifier(channels, height, width, classCount);
+            }
             using var generator = new Generator(unchecked((ulong)options.Seed));
             using var optimizer = optim.Adam(classifier.parameters(), options.LearningRate);
             var epochs = options.EpochsFor(train.Count);
