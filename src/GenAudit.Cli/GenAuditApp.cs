@@ -30,6 +30,10 @@ public static class GenAuditApp
                 .WithExample("generate", "--run", "runs/mnist", "-n", "64", "--out", "samples.png")
                 .WithExample("generate", "--run", "runs/ring8", "-n", "2500", "--seed", "7", "--out", "points.csv")
                 .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy");
+            config.AddCommand<EvaluateCommand>("evaluate")
+                .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies.")
+                .WithExample("evaluate", "--run", "runs/mnist", "--json", "quality.json")
+                .WithExample("evaluate", "--run", "runs/ring8", "-n", "2500", "--seed", "1", "--dump-features", "features");
             config.AddCommand<ImportCommand>("import")
                 .WithDescription("Import an ONNX generator (black box) or a PyTorch state dict into a built-in architecture as a run directory.")
                 .WithExample("import", "--onnx", "g.onnx", "--latent", "64", "--out", "runs/theirs")

@@ -96,7 +96,11 @@ public sealed class Trainer : IDisposable
     /// cancellation, checkpointing on the way. Throws <see cref="TrainingDivergedException"/> on
     /// NaN/Inf, leaving the last good checkpoint as the run's latest.
     /// </summary>
-    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, long? stopAtStep = null)
+    /// <param name="progress">Receives the losses after every step.</param>
+    /// <param name="cancel">Stops after the current step (Ctrl+C).</param>
+    /// <param name="stopAtStep">Stops when this many steps are done; <see cref="Run"/> can be called again to continue.</param>
+    /// <param name="checkpointAtStop">Write a checkpoint when stopping early (the default); false lets a library caller interleave training with its own measurements.</param>
+    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, long? stopAtStep = null, bool checkpointAtStop = true)
     {
         var clock = Stopwatch.StartNew();
         long target = Math.Min(_config.Steps, stopAtStep ?? long.MaxValue);
@@ -106,11 +110,15 @@ public sealed class Trainer : IDisposable
             if (cancel.IsCancellationRequested) break;
             long step = _step;
             bool log = (step + 1) % _config.LogEvery == 0 || step + 1 == _config.Steps;
+            bool checkpoint = (step + 1) % _config.CheckpointEvery == 0 || step + 1 == _config.Steps;
             var lr = LearningRateScale(step);
             StepMetrics metrics;
             using (NewDisposeScope())
             {
-                metrics = _stepper.Step(step, lr, _data, _sampler, _random);
+                // Gradient norms cost a reduction over every parameter; they are measured where they
+                // are logged and before every checkpoint, so no checkpoint is written from NaN gradients.
+                // Between those steps a NaN gradient turns the weights, and so the next loss, into NaN.
+                metrics = _stepper.Step(step, lr, _data, _sampler, _random, measureGradients: log || checkpoint);
             }
             foreach (var (name, value) in metrics.Values)
             {
@@ -125,9 +133,9 @@ public sealed class Trainer : IDisposable
             _step = step + 1;
             if (log) HistoryFile.Append(_run.History, metrics.ToHistory(_step, clock.Elapsed.TotalSeconds));
             progress?.Report(new TrainingProgress(_step, _config.Steps, metrics.Values, clock.Elapsed));
-            if (_step % _config.CheckpointEvery == 0 || _step == _config.Steps) lastCheckpoint = WriteCheckpoint();
+            if (checkpoint) lastCheckpoint = WriteCheckpoint();
         }
-        if (_step < _config.Steps) lastCheckpoint = WriteCheckpoint();
+        if (_step < _config.Steps && (checkpointAtStop || cancel.IsCancellationRequested)) lastCheckpoint = WriteCheckpoint();
         return new TrainingResult(_step == _config.Steps ? TrainingOutcome.Completed : TrainingOutcome.Interrupted, _step, lastCheckpoint, clock.Elapsed);
     }
 
@@ -209,7 +217,7 @@ public sealed class Trainer : IDisposable
     interface IStepper : IDisposable
     {
         IGenerativeModel Sampler { get; }
-        StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random);
+        StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random, bool measureGradients);
         IReadOnlyList<NetworkDescription> Describe();
         IReadOnlyDictionary<string, Action<string>> Writers();
         void Load(string folder);
@@ -266,7 +274,7 @@ public sealed class Trainer : IDisposable
 
         public IGenerativeModel Sampler => _ema ?? _generator;
 
-        public StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random)
+        public StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random, bool measureGradients)
         {
             SetLearningRate(_optimizerG, _config.LearningRateG * lrScale);
             SetLearningRate(_optimizerD, _config.LearningRateD * lrScale);
@@ -320,7 +328,7 @@ public sealed class Trainer : IDisposable
 
                 _optimizerD.zero_grad();
                 lossD.backward();
-                gradNormD = GradientNorm(_discriminator);
+                if (measureGradients) gradNormD = GradientNorm(_discriminator);
                 _optimizerD.step();
 
                 bool probabilities = _config.Loss == GanLoss.Ns;
@@ -334,7 +342,7 @@ public sealed class Trainer : IDisposable
             if (_config.L1Weight > 0 || _config.L2Weight > 0) lossG = lossG + WeightPenalty(_generator, _config.L1Weight, _config.L2Weight);
             _optimizerG.zero_grad();
             lossG.backward();
-            double gradNormG = GradientNorm(_generator);
+            double gradNormG = measureGradients ? GradientNorm(_generator) : 0;
             _optimizerG.step();
             if (_ema is not null) UpdateEma(_ema, _generator, _config.EmaDecay);
             _generator.eval();
@@ -344,11 +352,14 @@ public sealed class Trainer : IDisposable
             {
                 ["lossD"] = lossD.item<float>(),
                 ["lossG"] = lossG.item<float>(),
-                ["gradNormD"] = gradNormD,
-                ["gradNormG"] = gradNormG,
                 ["dReal"] = dReal.item<float>(),
                 ["dFake"] = dFake.item<float>(),
             };
+            if (measureGradients)
+            {
+                values["gradNormD"] = gradNormD;
+                values["gradNormG"] = gradNormG;
+            }
             if (_config.R1Gamma > 0 || _config.EffectiveGradientPenalty > 0) values["penalty"] = penalty.item<float>();
             return new StepMetrics(values, _config.LearningRateG * lrScale, _config.LearningRateD * lrScale);
         }
@@ -410,7 +421,7 @@ public sealed class Trainer : IDisposable
 
         public IGenerativeModel Sampler => _vae;
 
-        public StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random)
+        public StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random, bool measureGradients)
         {
             SetLearningRate(_optimizer, _config.LearningRateG * lrScale);
             _vae.train();
@@ -430,16 +441,17 @@ public sealed class Trainer : IDisposable
             if (_config.L1Weight > 0 || _config.L2Weight > 0) loss = loss + WeightPenalty(_vae, _config.L1Weight, _config.L2Weight);
             _optimizer.zero_grad();
             loss.backward();
-            double gradNorm = GradientNorm(_vae);
+            double gradNorm = measureGradients ? GradientNorm(_vae) : 0;
             _optimizer.step();
             _vae.eval();
-            return new StepMetrics(new Dictionary<string, double>
+            var values = new Dictionary<string, double>
             {
                 ["loss"] = loss.item<float>(),
                 ["recon"] = recon.item<float>(),
                 ["kl"] = kl.item<float>(),
-                ["gradNormG"] = gradNorm,
-            }, _config.LearningRateG * lrScale, null);
+            };
+            if (measureGradients) values["gradNormG"] = gradNorm;
+            return new StepMetrics(values, _config.LearningRateG * lrScale, null);
         }
 
         public IReadOnlyList<NetworkDescription> Describe() => [_vae.Describe()];

@@ -1,0 +1,107 @@
+using GenAudit.Data;
+using GenAudit.Metrics;
+using GenAudit.Models;
+using GenAudit.Training;
+using static TorchSharp.torch;
+
+namespace GenAudit.Audit;
+
+/// <summary>
+/// A run opened for measurement: its generator, its training and held-out data, and the feature
+/// space every analysis shares — the feature classifier's penultimate layer for labelled images
+/// (trained once per data fingerprint and cached), the points themselves for 2D data, and the
+/// flattened pixels for unlabelled image folders.
+/// </summary>
+public sealed class AuditSubject : IDisposable
+{
+    AuditSubject(LoadedRun run, Dataset train, Dataset test, IFeatureExtractor extractor, TrainedFeatureClassifier? classifier, string? dataWarning)
+    {
+        Run = run;
+        Train = train;
+        Test = test;
+        Extractor = extractor;
+        Classifier = classifier;
+        DataWarning = dataWarning;
+    }
+
+    /// <summary>The loaded run (generator in eval mode, discriminator for GANs).</summary>
+    public LoadedRun Run { get; }
+
+    /// <summary>The generator under audit.</summary>
+    public IGenerativeModel Generator => Run.Generator;
+
+    /// <summary>The training data the run was trained on.</summary>
+    public Dataset Train { get; }
+
+    /// <summary>Held-out data: the test split of MNIST/Fashion-MNIST, a fresh draw (seed 1) of a 2D mixture, the same images for a folder.</summary>
+    public Dataset Test { get; }
+
+    /// <summary>The shared feature space.</summary>
+    public IFeatureExtractor Extractor { get; }
+
+    /// <summary>The feature classifier for labelled images; null otherwise.</summary>
+    public TrainedFeatureClassifier? Classifier { get; }
+
+    /// <summary>The 2D mixture of ring8/grid25 runs; null otherwise.</summary>
+    public Mixture2D? Mixture => (Train as PointDataset)?.Mixture;
+
+    /// <summary>Set when the data found now differs from the data the run recorded (a different fingerprint).</summary>
+    public string? DataWarning { get; }
+
+    /// <summary>Features (B, F) of outputs (B, ...), with gradients flowing when the classifier is used (for PPL and worst-case search).</summary>
+    public Tensor Features(Tensor outputs) =>
+        Classifier is { } c ? c.Classifier.Features(outputs) : outputs.reshape(outputs.shape[0], -1);
+
+    /// <summary>Class logits (B, K) of outputs, or null without a classifier.</summary>
+    public Func<Tensor, Tensor>? Logits => Classifier is { } c ? c.Classifier.Logits : null;
+
+    /// <summary>Opens the run at <paramref name="runPath"/> and resolves its data and feature space.</summary>
+    public static AuditSubject Open(string runPath, IProgress<string>? progress = null, bool preferEma = true)
+    {
+        var run = RunLoader.Load(runPath, preferEma);
+        try
+        {
+            var spec = run.Manifest.Config.Data;
+            if (spec == "none")
+                throw new ArgumentException($"{run.Directory.Manifest}: this imported run records no data to compare with; import it again with --data NAME|FOLDER");
+            var train = DatasetRegistry.Resolve(spec, new DatasetOptions { Split = DataSplit.Train });
+            var test = DatasetRegistry.Resolve(spec, new DatasetOptions { Split = DataSplit.Test, MixtureSeed = 1 });
+            string? warning = null;
+            var recorded = run.Manifest.Data.Fingerprint;
+            if (!string.IsNullOrEmpty(recorded) && recorded != train.Fingerprint)
+            {
+                warning = $"the run recorded data '{spec}' with fingerprint {recorded[..Math.Min(12, recorded.Length)]}, but that data now has fingerprint {train.Fingerprint[..12]}; quality numbers compare against the data found now";
+                progress?.Report("warning: " + warning);
+            }
+            if (!train.SampleShape.SequenceEqual(run.Generator.OutputShape))
+                throw new InvalidDataException($"{run.Directory.Manifest}: the generator produces [{string.Join(", ", run.Generator.OutputShape)}] but data '{spec}' holds [{string.Join(", ", train.SampleShape)}]");
+
+            TrainedFeatureClassifier? classifier = null;
+            IFeatureExtractor extractor;
+            if (train.SampleShape.Length == 1) extractor = new IdentityFeatureExtractor((int)train.SampleShape[0]);
+            else if (train.Labels is not null && train.ClassNames.Count >= 2)
+            {
+                classifier = FeatureClassifierCache.GetOrTrain(train, test, progress: progress);
+                extractor = new ClassifierFeatureExtractor(classifier);
+            }
+            else
+            {
+                progress?.Report($"'{spec}' has no class labels: features are the flattened pixels");
+                extractor = new IdentityFeatureExtractor(train.SampleSize);
+            }
+            return new AuditSubject(run, train, test, extractor, classifier, warning);
+        }
+        catch
+        {
+            run.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Classifier?.Dispose();
+        Run.Dispose();
+    }
+}

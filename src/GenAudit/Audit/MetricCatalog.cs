@@ -1,0 +1,100 @@
+namespace GenAudit.Audit;
+
+/// <summary>Whether a larger value of a metric is better, worse, or must equal a fixed value.</summary>
+public enum MetricDirection
+{
+    /// <summary>Larger is better.</summary>
+    Higher,
+    /// <summary>Smaller is better.</summary>
+    Lower,
+    /// <summary>Informational: no better or worse.</summary>
+    None,
+}
+
+/// <summary>A reported number: its key, direction, range and the section of docs/metrics.md that defines it.</summary>
+public sealed record MetricInfo(string Key, string Title, MetricDirection Direction, string Range, string Anchor);
+
+/// <summary>
+/// Every key GenAudit reports, for tables, reports and policy validation. Keys with a variable part
+/// (an ε, a method, a layer) are matched by pattern: "local.*.ssim" matches "local.0.03.ssim".
+/// </summary>
+public static class MetricCatalog
+{
+    static readonly MetricInfo[] Entries =
+    [
+        new("fid", "Fréchet distance in feature space", MetricDirection.Lower, "[0, ∞)", "fid"),
+        new("kid.mean", "Kernel distance (unbiased MMD², cubic kernel), mean over subsets", MetricDirection.Lower, "≈ 0 when matched; may be slightly negative", "kid"),
+        new("kid.std", "Kernel distance, standard deviation over subsets", MetricDirection.None, "[0, ∞)", "kid"),
+        new("precision", "Precision (Naeem et al. 2020, k = 5)", MetricDirection.Higher, "[0, 1]", "prdc"),
+        new("recall", "Recall (Naeem et al. 2020, k = 5)", MetricDirection.Higher, "[0, 1]", "prdc"),
+        new("density", "Density (Naeem et al. 2020)", MetricDirection.Higher, "[0, N/k]; ≈ 1 when matched", "prdc"),
+        new("coverage", "Coverage (Naeem et al. 2020)", MetricDirection.Higher, "[0, 1]", "prdc"),
+        new("improvedPrecision", "Improved precision (Kynkäänniemi et al. 2019, k = 3)", MetricDirection.Higher, "[0, 1]", "improved-pr"),
+        new("improvedRecall", "Improved recall (Kynkäänniemi et al. 2019, k = 3)", MetricDirection.Higher, "[0, 1]", "improved-pr"),
+        new("isScore", "Inception-style score with the feature classifier", MetricDirection.Higher, "[1, K]", "is"),
+        new("modes.captured", "Modes with at least one high-quality sample", MetricDirection.Higher, "[0, M]", "modes"),
+        new("modes.highQuality", "Fraction of samples within 3 std of their nearest mode", MetricDirection.Higher, "[0, 1]", "modes"),
+        new("modes.reverseKl", "KL(generated mode histogram ‖ uniform)", MetricDirection.Lower, "[0, ln M]", "modes"),
+        new("classes.covered", "Classes with at least 1% of generated samples", MetricDirection.Higher, "[0, K]", "classes"),
+        new("classes.kl", "KL(generated class histogram ‖ real class distribution)", MetricDirection.Lower, "[0, ∞)", "classes"),
+        new("conditionAccuracy", "Classifier accuracy on the requested class", MetricDirection.Higher, "[0, 1]", "classes"),
+        new("copies.fraction", "Fraction of generated samples that are likely copies of training samples", MetricDirection.Lower, "[0, 1]", "copies"),
+        new("classifier.accuracy", "Held-out accuracy of the feature classifier", MetricDirection.Higher, "[0, 1]", "feature-space"),
+        new("samples.real", "Real samples used", MetricDirection.None, "count", "feature-space"),
+        new("samples.generated", "Generated samples used", MetricDirection.None, "count", "feature-space"),
+        new("seed", "Seed", MetricDirection.None, "integer", "feature-space"),
+
+        new("repeat", "Repeat-pair stability (must be exactly 1 on CPU)", MetricDirection.Higher, "[0, 1]", "stability-score"),
+        new("repeat.maxAbsDiff", "Largest difference between two identical calls", MetricDirection.Lower, "[0, ∞)", "stability-score"),
+        new("local.*.ssim", "Local-pair stability, SSIM", MetricDirection.Higher, "[-1, 1]", "stability-score"),
+        new("local.*.cosine", "Local-pair stability, feature cosine", MetricDirection.Higher, "[-1, 1]", "stability-score"),
+        new("local.*.normalizedL2", "Local-pair stability, normalised L2 similarity", MetricDirection.Higher, "[0, 1]", "stability-score"),
+        new("worstCase.*.ssim", "Worst-case stability in the ε-ball, SSIM", MetricDirection.Higher, "[-1, 1]", "stability-score"),
+        new("worstCase.*.cosine", "Worst-case stability in the ε-ball, feature cosine", MetricDirection.Higher, "[-1, 1]", "stability-score"),
+        new("worstCase.*.normalizedL2", "Worst-case stability in the ε-ball, normalised L2", MetricDirection.Higher, "[0, 1]", "stability-score"),
+        new("conditionConsistency", "Classifier agreement with the requested condition", MetricDirection.Higher, "[0, 1]", "condition-consistency"),
+        new("ppl", "Perceptual path length (Karras et al. 2019)", MetricDirection.Lower, "[0, ∞)", "ppl"),
+        new("lipschitz.mean", "Local Lipschitz estimate, mean over samples", MetricDirection.Lower, "[0, ∞)", "lipschitz"),
+        new("lipschitz.worst", "Local Lipschitz estimate, worst case found", MetricDirection.Lower, "[0, ∞)", "lipschitz"),
+        new("determinism.threads.maxAbsDiff", "Largest difference between 1 thread and all threads", MetricDirection.Lower, "[0, ∞)", "determinism"),
+
+        new("explainability", "Explainability(G): mean explainability score of the recommended method", MetricDirection.Higher, "[0, 1]", "explainability-score"),
+        new("*.explainability", "Explainability score of a method", MetricDirection.Higher, "[0, 1]", "explainability-score"),
+        new("*.deletionAuc", "Deletion AUC (Petsiuk et al. 2018)", MetricDirection.Lower, "≈ [0, 1]", "explanation-metrics"),
+        new("*.insertionAuc", "Insertion AUC (Petsiuk et al. 2018)", MetricDirection.Higher, "≈ [0, 1]", "explanation-metrics"),
+        new("*.faithfulnessCorrelation", "Faithfulness correlation (Bhatt et al. 2020)", MetricDirection.Higher, "[-1, 1]", "explanation-metrics"),
+        new("*.infidelity", "Infidelity (Yeh et al. 2019)", MetricDirection.Lower, "[0, ∞)", "explanation-metrics"),
+        new("*.maxSensitivity", "Max-sensitivity (Yeh et al. 2019)", MetricDirection.Lower, "[0, ∞)", "explanation-metrics"),
+        new("*.avgSensitivity", "Average sensitivity (Yeh et al. 2019)", MetricDirection.Lower, "[0, ∞)", "explanation-metrics"),
+        new("*.sparseness", "Sparseness: Gini index of |φ|", MetricDirection.Higher, "[0, 1]", "explanation-metrics"),
+        new("*.complexity", "Complexity: entropy of |φ|/Σ|φ|", MetricDirection.Lower, "[0, ln n]", "explanation-metrics"),
+        new("*.completenessError", "Σφ − (f(x) − f(baseline))", MetricDirection.Lower, "(−∞, ∞); 0 is ideal", "explanation-metrics"),
+        new("*.lime.r2", "LIME surrogate weighted R²", MetricDirection.Higher, "(−∞, 1]", "explanation-metrics"),
+        new("*.randomisation.spearman.*", "Spearman correlation after randomising layers (Adebayo et al. 2018)", MetricDirection.Lower, "[-1, 1]", "explanation-metrics"),
+    ];
+
+    /// <summary>All entries.</summary>
+    public static IReadOnlyList<MetricInfo> All => Entries;
+
+    /// <summary>The entry for <paramref name="key"/>, matching '*' against one or more dotted parts; null when unknown.</summary>
+    public static MetricInfo? Find(string key)
+    {
+        foreach (var entry in Entries) if (entry.Key == key) return entry;
+        foreach (var entry in Entries) if (entry.Key.Contains('*') && Matches(entry.Key, key)) return entry;
+        return null;
+    }
+
+    static bool Matches(string pattern, string key)
+    {
+        var regex = "^" + string.Join(".+", pattern.Split('*').Select(System.Text.RegularExpressions.Regex.Escape)) + "$";
+        return System.Text.RegularExpressions.Regex.IsMatch(key, regex);
+    }
+
+    /// <summary>"↑ higher is better", "↓ lower is better" or "".</summary>
+    public static string Arrow(MetricDirection direction) => direction switch
+    {
+        MetricDirection.Higher => "↑ higher is better",
+        MetricDirection.Lower => "↓ lower is better",
+        _ => "",
+    };
+}
