@@ -64,9 +64,12 @@ public class TrainingBenchmarks
     [Benchmark(Description = "one checkpoint (weights, optimiser, grid, chart)")]
     public long CheckpointOnce() => _trainer.Run(stopAtStep: _trainer.Step, checkpointAtStop: true).Step;
 
-    /// <summary>The loop a TorchSharp user writes by hand: same modules, optimiser and data order rule.</summary>
-    sealed class BareLoop : IDisposable
+}
+
+/// <summary>The loop a TorchSharp user writes by hand: same modules, optimiser and data order rule.</summary>
+sealed class BareLoop : IDisposable
     {
+        const int Batch = 64;
         readonly ModelConfig _model;
         readonly TensorTrainingData _data;
         readonly GanGenerator _generator;
@@ -131,4 +134,3 @@ public class TrainingBenchmarks
             _discriminator.Dispose();
         }
     }
-}
