@@ -21,6 +21,16 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         [Description("ring8 | grid25 | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
         public string? Data { get; init; }
 
+        /// <summary>Image size for folders.</summary>
+        [CommandOption("--image-size <PX>")]
+        [Description("Image folders: resize to PX×PX (a multiple of 4). Default: 28.")]
+        public int? ImageSize { get; init; }
+
+        /// <summary>RGB for folders.</summary>
+        [CommandOption("--rgb")]
+        [Description("Image folders: keep colour (3 channels) instead of grayscale.")]
+        public bool? Rgb { get; init; }
+
         /// <summary>Model family.</summary>
         [CommandOption("--model <MODEL>")]
         [Description("gan | cgan | vae | cvae. Default: gan.")]
@@ -183,7 +193,13 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         }
 
         console.MarkupLineInterpolated($"Loading [bold]{data}[/] ...");
-        using var dataset = TensorTrainingData.FromDataset(DatasetRegistry.Resolve(data));
+        var loaded = DatasetRegistry.Resolve(data, config.DataOptions());
+        if (loaded is ImageDataset { SkippedFiles.Count: > 0 } images)
+        {
+            console.MarkupLineInterpolated($"[yellow]Skipped {images.SkippedFiles.Count} unreadable file(s)[/] in {data}:");
+            foreach (var skipped in images.SkippedFiles.Take(10)) console.MarkupLineInterpolated($"  {skipped.Path}: {skipped.Reason}");
+        }
+        using var dataset = TensorTrainingData.FromDataset(loaded);
         if (!settings.Resume && settings.Epochs is { } epochs)
         {
             long batchesPerEpoch = dataset.Count / config.BatchSize;
@@ -225,6 +241,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         return defaults with
         {
             Data = data,
+            ImageSize = s.ImageSize ?? defaults.ImageSize,
+            Rgb = s.Rgb ?? false,
             Model = defaults.Model with
             {
                 Family = family,

@@ -64,8 +64,9 @@ public sealed class AuditSubject : IDisposable
             var spec = run.Manifest.Config.Data;
             if (spec == "none")
                 throw new ArgumentException($"{run.Directory.Manifest}: this imported run records no data to compare with; import it again with --data NAME|FOLDER");
-            var train = DatasetRegistry.Resolve(spec, new DatasetOptions { Split = DataSplit.Train });
-            var test = DatasetRegistry.Resolve(spec, new DatasetOptions { Split = DataSplit.Test, MixtureSeed = 1 });
+            var config = run.Manifest.Config;
+            var train = DatasetRegistry.Resolve(spec, config.DataOptions(DataSplit.Train));
+            var test = DatasetRegistry.Resolve(spec, config.DataOptions(DataSplit.Test));
             string? warning = null;
             var recorded = run.Manifest.Data.Fingerprint;
             if (!string.IsNullOrEmpty(recorded) && recorded != train.Fingerprint)

@@ -22,6 +22,21 @@ public sealed record TrainingConfig
     /// <summary>The data specification as given to <c>--data</c> (ring8, grid25, mnist, fashion-mnist, or a folder).</summary>
     public string Data { get; init; } = "ring8";
 
+    /// <summary>Image folders: side of the square the images are resized to.</summary>
+    public int ImageSize { get; init; } = 28;
+
+    /// <summary>Image folders: keep three colour channels instead of converting to grayscale.</summary>
+    public bool Rgb { get; init; }
+
+    /// <summary>How <see cref="Data"/> is loaded (image size and colour for folders; train or test split).</summary>
+    public GenAudit.Data.DatasetOptions DataOptions(GenAudit.Data.DataSplit split = GenAudit.Data.DataSplit.Train) => new()
+    {
+        Split = split,
+        ImageSize = ImageSize,
+        Color = Rgb ? GenAudit.Data.ColorMode.Rgb : GenAudit.Data.ColorMode.Grayscale,
+        MixtureSeed = split == GenAudit.Data.DataSplit.Train ? 0 : 1,
+    };
+
     /// <summary>Architecture and family; its DataShape and ConditionCount are filled in from the data.</summary>
     public ModelConfig Model { get; init; } = new();
 
@@ -115,6 +130,7 @@ public sealed record TrainingConfig
         Check(VaeBeta >= 0, $"--beta must be ≥ 0, got {VaeBeta}");
         Check(LogEvery >= 1 && CheckpointEvery >= 1 && KeepCheckpoints >= 1, "log, checkpoint and keep counts must be at least 1");
         Check(Threads >= 0, $"--threads must be ≥ 0, got {Threads}");
+        Check(ImageSize >= 8 && ImageSize % 4 == 0, $"--image-size must be a multiple of 4 and at least 8, got {ImageSize}");
         Check(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
         Check(Model.IsGan || (R1Gamma == 0 && GradientPenaltyWeight is null or 0 && EmaDecay == 0 && !Model.SpectralNorm),
             "--r1, --gp, --ema and --spectral-norm apply to GANs only");
