@@ -14,7 +14,7 @@ namespace GenAudit.Benchmarks;
 /// The mode-collapse benchmark of docs/benchmarks.md: ring8 and grid25, several training recipes,
 /// ten seeds each, 2,500 generated points per run evaluated as in the PacGAN code (modes captured,
 /// high-quality fraction, reverse KL of the mode histogram to uniform). Writes a Markdown table.
-/// Run: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- mode-collapse [--seeds 10] [--out FILE]
+/// Run: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- mode-collapse [--seeds 10] [--data ring8,grid25] [--out FILE]
 /// </summary>
 static class ModeCollapseBenchmark
 {
@@ -41,15 +41,17 @@ static class ModeCollapseBenchmark
     {
         int seeds = 10;
         string output = "docs/benchmarks-mode-collapse.md";
+        string[] datasets = ["ring8", "grid25"];
         for (int i = 0; i < args.Length - 1; i++)
         {
             if (args[i] == "--seeds") seeds = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             if (args[i] == "--out") output = args[i + 1];
+            if (args[i] == "--data") datasets = args[i + 1].Split(',');
         }
         var table = new StringBuilder();
         table.AppendLine($"| data | recipe | G steps | modes captured | high quality (%) | reverse KL | seconds per run |");
         table.AppendLine("|---|---|---|---|---|---|---|");
-        foreach (var name in new[] { "ring8", "grid25" })
+        foreach (var name in datasets)
         {
             var mixture = Mixture2D.FromName(name)!;
             using var data = TensorTrainingData.FromDataset(DatasetRegistry.Resolve(name));
