@@ -73,7 +73,7 @@ public sealed class Policy
         {
           "repeat": { "min": 1 },
           "precision": { "min": 0.5 },
-          "coverage": { "min": 0.4 },
+          "coverage": { "min": 0.25 },
           "classes.covered": { "min": 9 },
           "classes.kl": { "max": 0.2 },
           "modes.captured": { "min": 7 },
