@@ -1,0 +1,115 @@
+using GenAudit.Explain.Evaluation;
+using GenAudit.Metrics;
+using GenAudit.Stability;
+
+namespace GenAudit.Audit;
+
+/// <summary>
+/// Every setting of <c>genaudit audit</c> with its default in one place (timings behind the defaults
+/// in docs/audit.md#budget). The defaults finish within 5 minutes on 2 cores for the MNIST DCGAN;
+/// <see cref="Quick"/> within 1 minute.
+/// </summary>
+public sealed record AuditOptions
+{
+    /// <summary>Seed of every stage (latent draws, subsets, perturbations). Default 0.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Generated samples for quality and coverage (FID, PRDC, classes, modes). Default 5000.</summary>
+    public int QualitySamples { get; init; } = 5000;
+
+    /// <summary>Pairs per ε for repeat, local pairs, path length and Lipschitz. Default 500.</summary>
+    public int StabilitySamples { get; init; } = 500;
+
+    /// <summary>Samples of the worst-case search per ε and similarity. Default 50.</summary>
+    public int WorstCaseSamples { get; init; } = 50;
+
+    /// <summary>Projected-gradient steps per restart of the worst-case search (one restart). Default 10.</summary>
+    public int WorstCaseSteps { get; init; } = 10;
+
+    /// <summary>Noise levels ε of the stability curve. Default 0.01, 0.03, 0.1, 0.3 (the issue's).</summary>
+    public IReadOnlyList<double> Epsilons { get; init; } = [0.01, 0.03, 0.1, 0.3];
+
+    /// <summary>Attribution methods compared (the random control is always added). Default ig, smoothgrad, kernelshap, lime.</summary>
+    public IReadOnlyList<string> Methods { get; init; } = ["ig", "smoothgrad", "kernelshap", "lime"];
+
+    /// <summary>Generated samples whose explanations are evaluated. Default 8.</summary>
+    public int ExplainSamples { get; init; } = 8;
+
+    /// <summary>Integration steps of Integrated Gradients. Default 32.</summary>
+    public int IntegratedGradientsSteps { get; init; } = 32;
+
+    /// <summary>Noisy copies per example of SmoothGrad. Default 16.</summary>
+    public int SmoothGradSamples { get; init; } = 16;
+
+    /// <summary>Coalitions of KernelSHAP and perturbations of LIME. Default 512.</summary>
+    public int PerturbationSamples { get; init; } = 512;
+
+    /// <summary>Generator layers re-initialised by the randomisation check, top down. Default 2.</summary>
+    public int RandomisedLayers { get; init; } = 2;
+
+    /// <summary>Latent directions shown as traversals (GANSpace on the generator's output). Default 6.</summary>
+    public int TraversalDirections { get; init; } = 6;
+
+    /// <summary>Traversal strengths in units of the latent standard deviation. Default −3 … 3 in 7 steps.</summary>
+    public IReadOnlyList<double> TraversalStrengths { get; init; } = [-3, -2, -1, 0, 1, 2, 3];
+
+    /// <summary>The fast preset of <c>--quick</c>: fewer samples everywhere, same stages.</summary>
+    public static AuditOptions Quick(long seed = 0) => new()
+    {
+        Seed = seed,
+        QualitySamples = 1000,
+        StabilitySamples = 100,
+        WorstCaseSamples = 10,
+        WorstCaseSteps = 5,
+        Epsilons = [0.03, 0.3],
+        Methods = ["ig", "kernelshap"],
+        ExplainSamples = 3,
+        IntegratedGradientsSteps = 16,
+        SmoothGradSamples = 8,
+        PerturbationSamples = 128,
+        RandomisedLayers = 1,
+        TraversalDirections = 4,
+        TraversalStrengths = [-2, 0, 2],
+    };
+
+    /// <summary>Quality-stage options derived from these settings.</summary>
+    public QualityEvaluationOptions QualityOptions => new() { SampleCount = QualitySamples, Seed = Seed, MaxRealSamples = Math.Max(QualitySamples, 1000), MaxCopyTrainingSamples = 5000 };
+
+    /// <summary>Stability-stage options derived from these settings.</summary>
+    public StabilityOptions StabilityOptions => new()
+    {
+        Seed = Seed,
+        SampleCount = StabilitySamples,
+        Epsilons = Epsilons,
+        WorstCaseSampleCount = WorstCaseSamples,
+        WorstCaseSteps = WorstCaseSteps,
+        WorstCaseRestarts = 1,
+        ConditionSampleCount = StabilitySamples,
+        PathLengthSampleCount = StabilitySamples,
+        LipschitzSampleCount = StabilitySamples,
+        LipschitzWorstSampleCount = WorstCaseSamples,
+        LipschitzPowerIterations = 10,
+        DeterminismSampleCount = Math.Min(StabilitySamples, 100),
+    };
+
+    /// <summary>Explanation-evaluation options derived from these settings (fewer subsets than the library defaults).</summary>
+    public EvaluationOptions EvaluationOptions => new()
+    {
+        Seed = Seed,
+        CurveSteps = 10,
+        FaithfulnessSubsets = 32,
+        InfidelitySamples = 16,
+        SensitivitySamples = 4,
+    };
+
+    /// <summary>Throws naming the setting when a value cannot work.</summary>
+    public void Validate()
+    {
+        if (QualitySamples < 10) throw new ArgumentOutOfRangeException(nameof(QualitySamples), QualitySamples, "--n must be at least 10");
+        if (ExplainSamples < 1) throw new ArgumentOutOfRangeException(nameof(ExplainSamples), ExplainSamples, "ExplainSamples must be positive");
+        foreach (var m in Methods)
+            if (!AuditStages.KnownMethods.Contains(m))
+                throw new ArgumentException($"audit: unknown attribution method '{m}'; known: {string.Join(", ", AuditStages.KnownMethods)}");
+        StabilityOptions.Validate();
+    }
+}

@@ -1,0 +1,181 @@
+using GenAudit.Explain;
+using GenAudit.Explain.Evaluation;
+using GenAudit.Metrics;
+using GenAudit.Rendering;
+using GenAudit.Stability;
+using ScottPlot;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenAudit.Audit;
+
+/// <summary>The explanation stage's outcome: the evaluation, what was explained, and what was skipped and why.</summary>
+/// <param name="Report">The evaluation of every method that ran (the random control included).</param>
+/// <param name="Target">The target specification explained, e.g. "class:3".</param>
+/// <param name="TargetReason">Why that target was chosen.</param>
+/// <param name="Notes">Methods skipped and other caveats, for the report.</param>
+/// <param name="Charts">PNG paths (attribution heatmap).</param>
+public sealed record ExplanationStage(EvaluationReport Report, string Target, string TargetReason, IReadOnlyList<string> Notes, IReadOnlyList<string> Charts);
+
+/// <summary>
+/// The audit's calls into the stability, explanation and latent libraries, one method per stage. Each
+/// stage is built here from the library classes; when the entry points StabilityAudit.Run,
+/// ExplainRunner.Compare and LatentsRunner.Directions land, each method becomes a one-line call.
+/// </summary>
+public static class AuditStages
+{
+    /// <summary>Attribution methods the audit can compare.</summary>
+    public static IReadOnlyList<string> KnownMethods { get; } = ["ig", "smoothgrad", "saliency", "kernelshap", "lime"];
+
+    static readonly HashSet<string> GradientMethods = ["ig", "smoothgrad", "saliency"];
+
+    /// <summary>Quality and coverage: the flat keys of <see cref="QualityEvaluation.ToFlatDictionary"/>.</summary>
+    public static IReadOnlyDictionary<string, double?> Quality(AuditSubject subject, AuditOptions options, IProgress<string>? progress) =>
+        new QualityEvaluator(subject.Extractor, subject.Train, subject.Test, options.QualityOptions).Evaluate(subject.Generator, progress).ToFlatDictionary();
+
+    /// <summary>The stability audit with the run's training history, and its curves as PNGs in <paramref name="folder"/>.</summary>
+    public static (StabilityReport Report, IReadOnlyList<string> Charts) Stability(AuditSubject subject, AuditOptions options, string folder, IProgress<string>? progress)
+    {
+        var history = File.Exists(subject.Run.Directory.History) ? HistoryReader.Read(subject.Run.Directory.History) : null;
+        progress?.Report("pairs, worst case, path length, Lipschitz, determinism");
+        var report = new StabilityAuditor(options.StabilityOptions).Run(subject.Generator, subject.Features, subject.Logits, history);
+        var chart = Path.Combine(folder, "stability-curve.png");
+        StabilityCurve(report, chart);
+        return (report, [chart]);
+    }
+
+    /// <summary>
+    /// Compares the attribution methods (plus the random control) on latents of generated samples. Target:
+    /// class:c for labelled images with c the class the generator produces most often; output:0 (x) for 2D
+    /// data; disc otherwise. Gradient methods are skipped with a note for non-differentiable (ONNX) runs.
+    /// </summary>
+    public static ExplanationStage Explanations(AuditSubject subject, AuditOptions options, string folder, IProgress<string>? progress)
+    {
+        var generator = subject.Generator;
+        var (spec, reason) = ChooseTarget(subject, options.Seed);
+        var target = ModelTargets.Create(spec, subject, TargetInput.Latent);
+        var notes = new List<string>();
+        var methods = new List<ExplanationMethod>();
+        foreach (var name in options.Methods)
+        {
+            if (GradientMethods.Contains(name) && !generator.IsDifferentiable)
+            {
+                notes.Add($"{name} skipped: this run's generator is not differentiable (an imported black box), so gradient methods do not apply");
+                continue;
+            }
+            methods.Add(Method(name, target, options));
+        }
+        methods.Add(ExplanationMethod.RandomControl(options.Seed));
+        using var random = new Generator(unchecked((ulong)options.Seed + 17));
+        using var z = randn([options.ExplainSamples, generator.LatentSize], generator: random); // (n, d)
+        var randomisation = Randomisation(generator, options.RandomisedLayers);
+        if (randomisation is null) notes.Add("model-randomisation check not run: the generator's layers are not accessible; sanity is reported as not measured");
+        progress?.Report($"{string.Join(", ", methods.Select(m => m.Name))} on {spec}, n = {options.ExplainSamples}");
+        var report = new ExplanationEvaluator(target.Evaluate, options.EvaluationOptions).Evaluate(methods, z, randomisation: randomisation);
+        var heatmap = Path.Combine(folder, "attributions.png");
+        AttributionHeatmap(methods, z, heatmap, $"|attribution| of {spec} per latent dimension (mean over {options.ExplainSamples} samples, each row scaled to its maximum)");
+        return new ExplanationStage(report, spec, reason, notes, [heatmap]);
+    }
+
+    /// <summary>GANSpace directions of the generator's output and their traversals as one grid (a row per direction); null with a note for 2D data.</summary>
+    public static (string? Png, string Note) Latents(AuditSubject subject, AuditOptions options, string folder)
+    {
+        var generator = subject.Generator;
+        if (generator.OutputShape.Length != 3) return (null, "latent traversals are drawn for image generators only");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Tensor? Condition(long count) => generator.ConditionCount > 0 ? zeros([count], ScalarType.Int64) : null;
+        using var directions = GanSpace.Compute(zb => generator.Generate(zb, Condition(zb.shape[0])), generator.LatentSize,
+            new GanSpaceOptions { Samples = 1024, Components = options.TraversalDirections, Seed = options.Seed });
+        using var random = new Generator(unchecked((ulong)options.Seed + 29));
+        var origin = randn([generator.LatentSize], generator: random); // (d)
+        var latents = LatentTraversal.Build(origin, directions.Directions, options.TraversalStrengths); // (K·S, d)
+        var images = generator.Generate(latents, Condition(latents.shape[0])).cpu();
+        var png = Path.Combine(folder, "latent-traversals.png");
+        ImageGrid.Save(images, options.TraversalStrengths.Count, png);
+        var ratios = string.Join(", ", directions.ExplainedRatio.Select(r => r.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)));
+        return (png, $"GANSpace (Härkönen et al. 2020) on the generator's output: one row per direction, strongest first (variance shares {ratios}); columns are strengths {string.Join(", ", options.TraversalStrengths)}");
+    }
+
+    static ExplanationMethod Method(string name, AttributionTarget target, AuditOptions options) => name switch
+    {
+        "ig" => ExplanationMethod.FromResult(name, x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = options.IntegratedGradientsSteps, Seed = options.Seed }).Attribute(x)),
+        "smoothgrad" => ExplanationMethod.FromResult(name, x => new NoiseTunnel(new Saliency(target), new NoiseTunnelOptions { Samples = options.SmoothGradSamples, Seed = options.Seed }).Attribute(x)),
+        "saliency" => ExplanationMethod.FromResult(name, x => new Saliency(target).Attribute(x)),
+        "kernelshap" => ExplanationMethod.FromResult(name, x => new KernelShap(target, new KernelShapOptions { Samples = options.PerturbationSamples, Seed = options.Seed }).Attribute(x)),
+        "lime" => ExplanationMethod.FromResult(name, x => new Lime(target, new LimeOptions { Samples = options.PerturbationSamples, Seed = options.Seed }).Attribute(x)),
+        _ => throw new ArgumentException($"audit: unknown attribution method '{name}'"),
+    };
+
+    static (string Spec, string Reason) ChooseTarget(AuditSubject subject, long seed)
+    {
+        if (subject.Logits is { } logits)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            using var random = new Generator(unchecked((ulong)seed + 23));
+            var z = randn([256, subject.Generator.LatentSize], generator: random);
+            var condition = subject.Generator.ConditionCount > 0 ? zeros([256], ScalarType.Int64) : null;
+            var predicted = logits(subject.Generator.Generate(z, condition)).argmax(1); // (256,)
+            var counts = bincount(predicted, minlength: subject.Classifier!.Classifier.ClassCount).data<long>().ToArray();
+            var c = Array.IndexOf(counts, counts.Max());
+            return ($"class:{c}", $"the classifier's logit for class {c}, the class the generator produces most often ({counts[c]} of 256 samples)");
+        }
+        if (subject.Generator.OutputShape.Length == 1) return ("output:0", "the x coordinate of the generated point");
+        if (subject.Run.Discriminator is not null) return ("disc", "the discriminator's score (no classifier exists for this data)");
+        return ("output:0", "the first output element (no classifier and no discriminator)");
+    }
+
+    static RandomisationSetup? Randomisation(GenAudit.Models.IGenerativeModel generator, int layers)
+    {
+        if (generator is not nn.Module module || !generator.IsDifferentiable || layers < 1) return null;
+        var withWeights = module.named_modules()
+            .Where(m => m.name.Length > 0 && m.module.named_parameters(recurse: false).Any())
+            .Select(m => m.name).ToList();
+        if (withWeights.Count == 0) return null;
+        withWeights.Reverse();
+        return new RandomisationSetup(module, withWeights.Take(layers).ToList());
+    }
+
+    static void StabilityCurve(StabilityReport report, string path)
+    {
+        var plot = new Plot();
+        foreach (var (family, scores, dashed) in new[] { ("local", report.Local, false), ("worst case", report.WorstCase, true) })
+            foreach (var group in scores.GroupBy(s => s.Similarity))
+            {
+                var points = group.OrderBy(s => s.Epsilon).ToArray();
+                var line = plot.Add.Scatter(points.Select(p => Math.Log10(p.Epsilon)).ToArray(), points.Select(p => p.Mean).ToArray());
+                line.LegendText = $"{family}, {Similarity.Key(group.Key)}";
+                if (dashed) line.LinePattern = LinePattern.Dashed;
+            }
+        plot.Title("Stability curve: mean similarity of pairs G(z), G(z + δ), ‖δ‖ = ε·√d");
+        plot.XLabel("log10 ε");
+        plot.YLabel("similarity (1 = identical)");
+        plot.ShowLegend();
+        File.WriteAllBytes(path, plot.GetImageBytes(800, 450, ImageFormat.Png));
+    }
+
+    static void AttributionHeatmap(IReadOnlyList<ExplanationMethod> methods, Tensor z, string path, string title)
+    {
+        var rows = new List<double[]>();
+        foreach (var method in methods)
+        {
+            using var scope = NewDisposeScope();
+            var phi = method.Attribute(z).abs().mean([0]).to(ScalarType.Float64); // (d)
+            var values = phi.data<double>().ToArray();
+            var max = values.Max();
+            rows.Add(values.Select(v => max > 0 ? v / max : 0).ToArray());
+        }
+        var grid = new double[rows.Count, rows[0].Length];
+        for (var r = 0; r < rows.Count; r++)
+            for (var c = 0; c < rows[r].Length; c++) grid[rows.Count - 1 - r, c] = rows[r][c];
+        var plot = new Plot();
+        var heatmap = plot.Add.Heatmap(grid);
+        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        plot.Add.ColorBar(heatmap);
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, rows.Count).Select(i => (double)i).ToArray(), methods.Select(m => m.Name).Reverse().ToArray());
+        plot.Title(title, size: 11);
+        plot.XLabel("latent dimension");
+        File.WriteAllBytes(path, plot.GetImageBytes(900, 80 + 40 * rows.Count + 100, ImageFormat.Png));
+    }
+}
