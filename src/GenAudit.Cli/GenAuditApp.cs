@@ -34,6 +34,10 @@ public static class GenAuditApp
                 .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies.")
                 .WithExample("evaluate", "--run", "runs/mnist", "--json", "quality.json")
                 .WithExample("evaluate", "--run", "runs/ring8", "-n", "2500", "--seed", "1", "--dump-features", "features");
+            config.AddCommand<AuditCommand>("audit")
+                .WithDescription("Quality, stability, explanations and latent traversals of a run, judged against a policy: report.html, summary.json, summary.md; exit 0 pass, 1 a threshold fails, 2 usage error.")
+                .WithExample("audit", "--run", "runs/mnist", "--out", "audit", "--quick")
+                .WithExample("audit", "--run", "runs/mnist", "--policy", "policy.json", "-n", "5000", "--seed", "1");
             config.AddCommand<ImportCommand>("import")
                 .WithDescription("Import an ONNX generator (black box) or a PyTorch state dict into a built-in architecture as a run directory.")
                 .WithExample("import", "--onnx", "g.onnx", "--latent", "64", "--out", "runs/theirs")

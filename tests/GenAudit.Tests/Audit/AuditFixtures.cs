@@ -64,14 +64,12 @@ static class AuditFixtures
         }
     }
 
-    /// <summary>Runs the CLI with the audit verb registered (GenAuditApp registers it once merged); returns the exit code and the output.</summary>
+    /// <summary>Runs the CLI; returns the exit code and the output.</summary>
     public static (int Code, string Output) Cli(params string[] args)
     {
         var console = new TestConsole();
         console.Profile.Width = 200;
-        var app = GenAuditApp.Create(console);
-        app.Configure(config => config.AddCommand<AuditCommand>("audit"));
-        var code = app.Run(GenAuditApp.NormaliseArguments(args));
+        var code = GenAuditApp.Run(args, console);
         return (code, console.Output);
     }
 }
