@@ -31,8 +31,8 @@ public sealed class StabilityAuditor(StabilityOptions? options = null)
         using (var g = Generator(1)) repeat = PairStability.Repeat(model, o.SampleCount, o.BatchSize, g);
         IReadOnlyList<PairScore> local;
         using (var g = Generator(2)) local = PairStability.Local(model, o.Epsilons, similarities, o.SampleCount, o.BatchSize, g, features);
-        IReadOnlyList<PairScore> worstCase;
-        using (var g = Generator(3)) worstCase = PairStability.WorstCase(model, o.Epsilons, similarities, o, g, features);
+        WorstCaseResult worstCase;
+        using (var g = Generator(3)) worstCase = PairStability.WorstCaseSearch(model, o.Epsilons, similarities, o, g, features);
         ConditionConsistencyResult consistency;
         using (var g = Generator(4)) consistency = ConditionConsistency.Compute(model, classifier, o.ConditionSampleCount, o.BatchSize, g);
         PathLengthResult pathLength;
@@ -44,8 +44,12 @@ public sealed class StabilityAuditor(StabilityOptions? options = null)
         var determinism = Determinism.Compute(model, o.DeterminismSampleCount, o.BatchSize, o.Seed, o.CheckThreads);
         var flags = history is null ? null : TrainingDynamics.Analyse(history, o.Dynamics);
 
-        return new StabilityReport(similarities, repeat, local, worstCase, consistency, pathLength, lipschitz, determinism, flags,
-            new Dictionary<string, SeedStatistics>());
+        return new StabilityReport(similarities, repeat, local, worstCase.Scores, consistency, pathLength, lipschitz, determinism, flags,
+            new Dictionary<string, SeedStatistics>())
+        {
+            WorstCasePairs = worstCase.Pairs,
+            History = history,
+        };
     }
 
     /// <summary>
@@ -62,6 +66,10 @@ public sealed class StabilityAuditor(StabilityOptions? options = null)
     IReadOnlyList<SimilarityKind> ResolveSimilarities(IGenerativeModel model)
     {
         var applicable = Similarity.ApplicableTo(model.OutputShape);
+        if (!applicable.Contains(Options.WorstCaseSearchSimilarity))
+            throw new ArgumentException(
+                $"StabilityOptions.WorstCaseSearchSimilarity is {Similarity.Key(Options.WorstCaseSearchSimilarity)}, which does not apply to outputs of shape " +
+                $"[{string.Join(", ", model.OutputShape)}]; use normalizedL2 or cosine.");
         if (Options.Similarities is null) return applicable;
         foreach (var kind in Options.Similarities.Where(k => !applicable.Contains(k)))
             throw new ArgumentException(

@@ -31,7 +31,7 @@ public sealed record StabilityOptions
     /// <summary>Similarities to report; null means all that apply to the output shape (SSIM needs images of at least 11×11). Default null.</summary>
     public IReadOnlyList<SimilarityKind>? Similarities { get; init; }
 
-    /// <summary>Samples per ε and similarity in the worst-case search (each costs steps × restarts forward and backward passes). Default 250.</summary>
+    /// <summary>Samples per ε in the worst-case search (each costs steps × restarts forward and backward passes). Default 250.</summary>
     public int WorstCaseSampleCount { get; init; } = 250;
 
     /// <summary>Projected-gradient steps per restart of the worst-case search. Default 20.</summary>
@@ -46,6 +46,16 @@ public sealed record StabilityOptions
     /// direction in high dimensions (Madry et al. 2018 use 2.5 for a search that need not move along the sphere).
     /// </summary>
     public double WorstCaseStepFactor { get; init; } = 4;
+
+    /// <summary>
+    /// The similarity the worst-case search minimises; every other similarity is scored at each δ the
+    /// search visits, so one search per ε serves them all. Default <see cref="SimilarityKind.NormalizedL2"/>:
+    /// defined for every output, and its gradient needs no feature extractor or SSIM window.
+    /// </summary>
+    public SimilarityKind WorstCaseSearchSimilarity { get; init; } = SimilarityKind.NormalizedL2;
+
+    /// <summary>Worst pairs per ε kept for display (the worst-case plot). Default 4.</summary>
+    public int WorstCaseExampleCount { get; init; } = 4;
 
     /// <summary>Candidates per sample of the gradient-free search used for non-differentiable models; null means steps × restarts. Default null.</summary>
     public int? RandomSearchBudget { get; init; }
@@ -83,6 +93,24 @@ public sealed record StabilityOptions
     /// <summary>Settings of the training-dynamics flags.</summary>
     public TrainingDynamicsOptions Dynamics { get; init; } = new();
 
+    /// <summary>
+    /// Settings for a fast look (about a fifth of the default cost): fewer pairs and path samples, a
+    /// shorter worst-case search, fewer power iterations. The numbers are noisier, not different in kind.
+    /// </summary>
+    public static StabilityOptions Quick() => new()
+    {
+        SampleCount = 250,
+        WorstCaseSampleCount = 64,
+        WorstCaseSteps = 10,
+        WorstCaseRestarts = 1,
+        ConditionSampleCount = 250,
+        PathLengthSampleCount = 250,
+        LipschitzSampleCount = 250,
+        LipschitzWorstSampleCount = 32,
+        LipschitzPowerIterations = 10,
+        DeterminismSampleCount = 64,
+    };
+
     /// <summary>Throws with the name of the offending setting when a value cannot work.</summary>
     public void Validate()
     {
@@ -102,6 +130,7 @@ public sealed record StabilityOptions
         Positive(LipschitzPowerIterations, nameof(LipschitzPowerIterations));
         Positive(LipschitzWorstSampleCount, nameof(LipschitzWorstSampleCount));
         Positive(DeterminismSampleCount, nameof(DeterminismSampleCount));
+        if (WorstCaseExampleCount < 0) throw new ArgumentOutOfRangeException(nameof(WorstCaseExampleCount), WorstCaseExampleCount, "StabilityOptions.WorstCaseExampleCount must be zero or positive.");
         if (RandomSearchBudget is <= 0) throw new ArgumentOutOfRangeException(nameof(RandomSearchBudget), RandomSearchBudget, "StabilityOptions.RandomSearchBudget must be positive or null.");
         if (Epsilons.Count == 0 || Epsilons.Any(e => !(e > 0) || double.IsInfinity(e)))
             throw new ArgumentException($"StabilityOptions.Epsilons must be positive finite numbers; got [{string.Join(", ", Epsilons)}].", nameof(Epsilons));

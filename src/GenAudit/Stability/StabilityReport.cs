@@ -25,11 +25,18 @@ public sealed record StabilityReport(
     IReadOnlyList<DynamicsFlag>? DynamicsFlags,
     IReadOnlyDictionary<string, SeedStatistics> Seeds)
 {
+    /// <summary>The worst pairs of each ε (lowest search similarity), for display; empty when none were kept.</summary>
+    public IReadOnlyList<WorstCasePair> WorstCasePairs { get; init; } = [];
+
+    /// <summary>The training history the dynamics flags were computed from; null when none was given.</summary>
+    public IReadOnlyList<TrainingLogEntry>? History { get; init; }
+
     /// <summary>Formats ε for keys: invariant culture, shortest round-trip form (0.01, 0.3).</summary>
     public static string FormatEpsilon(double epsilon) => epsilon.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Flat keys as listed in issue 4 (values are double, double?, string? or a list of strings):
+    /// Flat keys as listed in issue 4 (values are double, double?, string? or, for <c>dynamics.flags</c>, a
+    /// list of <see cref="DynamicsFlag"/> that JSON writes as objects {kind, step, series, message}):
     /// <c>repeat</c>, <c>local.&lt;eps&gt;.&lt;similarity&gt;</c>, <c>worstCase.&lt;eps&gt;.&lt;similarity&gt;</c>,
     /// <c>conditionConsistency</c>, <c>ppl</c>, <c>lipschitz.mean</c>, <c>lipschitz.worst</c>,
     /// <c>determinism.threads.maxAbsDiff</c>, <c>dynamics.flags</c>, <c>seeds.&lt;metric&gt;.mean|std|cv</c>,
@@ -47,6 +54,7 @@ public sealed record StabilityReport(
             flat[$"local.{FormatEpsilon(score.Epsilon)}.{Similarity.Key(score.Similarity)}"] = score.Mean;
         foreach (var score in WorstCase)
             flat[$"worstCase.{FormatEpsilon(score.Epsilon)}.{Similarity.Key(score.Similarity)}"] = score.Mean;
+        if (WorstCase.Count > 0) flat["worstCase.method"] = WorstCase[0].Method;
 
         flat["conditionConsistency"] = ConditionConsistency.Value;
         if (ConditionConsistency.Reason is { } reason) flat["conditionConsistency.reason"] = reason;
@@ -63,7 +71,7 @@ public sealed record StabilityReport(
         flat["lipschitz.worstMean"] = Lipschitz.WorstMean;
         flat["determinism.seed.maxAbsDiff"] = Determinism.SameSeedMaxAbsDiff;
         flat["determinism.threads.maxAbsDiff"] = Determinism.ThreadsMaxAbsDiff;
-        flat["dynamics.flags"] = DynamicsFlags?.Select(f => f.ToString()).ToArray();
+        flat["dynamics.flags"] = DynamicsFlags;
         if (DynamicsFlags is null) flat["dynamics.reason"] = "no training history was given";
 
         foreach (var (metric, statistics) in Seeds)

@@ -63,7 +63,9 @@ public class PairStabilityTests
         var model = new LinearGenerator(Matrices.Identity(6));
         using var generator = new Generator(3);
         using var z = randn(new long[] { 64, 6 }, generator: generator);
-        var (values, method) = PairStability.WorstCaseBatch(model, z, null, radius, SimilarityKind.NormalizedL2, new StabilityOptions(), generator, null);
+        var batch = PairStability.WorstCaseBatch(model, z, null, radius, [SimilarityKind.NormalizedL2], new StabilityOptions(), generator, null);
+        using var delta = batch.BestDelta;
+        var (values, method) = (batch.Values[0], batch.Method);
 
         Assert.Equal("pga", method);
         for (var i = 0; i < values.Length; i++)
@@ -81,8 +83,10 @@ public class PairStabilityTests
         var model = new LinearGenerator(Matrices.Identity(3), differentiable: false);
         using var generator = new Generator(3);
         using var z = randn(new long[] { 32, 3 }, generator: generator);
-        var (values, method) = PairStability.WorstCaseBatch(model, z, null, radius, SimilarityKind.NormalizedL2,
+        var batch = PairStability.WorstCaseBatch(model, z, null, radius, [SimilarityKind.NormalizedL2],
             new StabilityOptions { RandomSearchBudget = 200 }, generator, null);
+        using var delta = batch.BestDelta;
+        var (values, method) = (batch.Values[0], batch.Method);
 
         Assert.Equal("randomSearch", method);
         var gaps = new double[values.Length];

@@ -70,6 +70,6 @@ public class StabilityAuditorTests
         Assert.Equal(ppl.Average(), (double)flat["seeds.ppl.mean"]!, 9);
         Assert.Equal(Math.Sqrt(ppl.Sum(v => (v - ppl.Average()) * (v - ppl.Average())) / 2), (double)flat["seeds.ppl.std"]!, 9);
         Assert.True(flat.ContainsKey("seeds.local.0.1.ssim.cv"));
-        Assert.Equal(["divergence@0 lossD: lossD is NaN"], (string[])flat["dynamics.flags"]!);
+        Assert.Equal(["divergence@0 lossD: lossD is NaN"], ((IReadOnlyList<DynamicsFlag>)flat["dynamics.flags"]!).Select(f => f.ToString()));
     }
 }

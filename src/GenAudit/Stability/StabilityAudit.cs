@@ -1,0 +1,47 @@
+using GenAudit.Audit;
+using GenAudit.Training;
+using static TorchSharp.torch;
+
+namespace GenAudit.Stability;
+
+/// <summary>
+/// The stability audit of an opened run, as the <c>stability</c> verb and the full audit run it: the
+/// classifier's features and logits where the run has a feature classifier (pixels otherwise, the
+/// points for 2D data), and the run's history.jsonl for the training dynamics.
+/// </summary>
+public static class StabilityAudit
+{
+    /// <summary>Runs every stability measurement on <paramref name="subject"/>'s generator with <paramref name="options"/>.</summary>
+    public static StabilityReport Run(AuditSubject subject, StabilityOptions options, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(options);
+        var history = ReadHistory(subject.Run, progress);
+        var configured = options with { Dynamics = options.Dynamics with { DiscriminatorOutput = DiscriminatorOutputFor(subject.Run.Manifest.Config) } };
+        Func<Tensor, Tensor>? features = subject.Classifier is null ? null : subject.Features;
+        progress?.Report(
+            $"stability: {options.SampleCount} pairs per ε, worst case {options.WorstCaseSampleCount} samples × {options.WorstCaseRestarts} restart(s) × {options.WorstCaseSteps} steps, " +
+            $"features: {(features is null ? "flattened outputs" : "feature classifier")}");
+        return new StabilityAuditor(configured).Run(subject.Generator, features, subject.Logits, history);
+    }
+
+    /// <summary>
+    /// What the run logged as dReal/dFake: sigmoid probabilities for the non-saturating loss, raw
+    /// scores for hinge and WGAN-GP (the saturation flag needs to know which).
+    /// </summary>
+    public static DiscriminatorOutputKind DiscriminatorOutputFor(TrainingConfig config) =>
+        config.Loss == GanLoss.Ns ? DiscriminatorOutputKind.Probabilities : DiscriminatorOutputKind.Scores;
+
+    /// <summary>The run's training history, or null (with a progress note) when the run has none, e.g. an imported model.</summary>
+    public static IReadOnlyList<TrainingLogEntry>? ReadHistory(LoadedRun run, IProgress<string>? progress = null)
+    {
+        var path = run.Directory.History;
+        if (!File.Exists(path))
+        {
+            progress?.Report($"{path}: no training history; the dynamics flags are skipped");
+            return null;
+        }
+        var history = HistoryReader.Read(path);
+        return history.Count == 0 ? null : history;
+    }
+}
