@@ -34,6 +34,10 @@ public static class GenAuditApp
                 .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies.")
                 .WithExample("evaluate", "--run", "runs/mnist", "--json", "quality.json")
                 .WithExample("evaluate", "--run", "runs/ring8", "-n", "2500", "--seed", "1", "--dump-features", "features");
+            config.AddCommand<StabilityCommand>("stability")
+                .WithDescription("Stability: repeat, local and worst-case pairs, path length, Lipschitz, determinism, training dynamics, seed variance.")
+                .WithExample("stability", "--run", "runs/mnist", "--json", "stability.json", "--out", "stability")
+                .WithExample("stability", "--run", "runs/mnist", "--runs", "runs/mnist-s1", "--runs", "runs/mnist-s2", "--quick");
             config.AddCommand<AuditCommand>("audit")
                 .WithDescription("Quality, stability, explanations and latent traversals of a run, judged against a policy: report.html, summary.json, summary.md; exit 0 pass, 1 a threshold fails, 2 usage error.")
                 .WithExample("audit", "--run", "runs/mnist", "--out", "audit", "--quick")
