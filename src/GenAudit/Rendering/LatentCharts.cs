@@ -33,13 +33,14 @@ public static class LatentCharts
     }
 
     /// <summary>
-    /// Saves maps (N, H, W) as a grid of inferno heatmaps, all divided by one common maximum so the
-    /// brightness of two cells can be compared.
+    /// Saves maps (N, H, W) as a grid of inferno heatmaps on one common scale, so the brightness of
+    /// two cells can be compared: magnitudes divided by their 99.5th percentile over all maps (the
+    /// brightest 0.5% saturate rather than darkening everything else).
     /// </summary>
     public static void SaveHeatmaps(Tensor maps, int columns, string path, int scale = 3)
     {
         using var scope = NewDisposeScope();
-        var peak = maps.abs().max().clamp_min(1e-12);
+        var peak = maps.abs().flatten().to(ScalarType.Float64).quantile(0.995).clamp_min(1e-12).to(maps.dtype);
         ImageGrid.Save(Colour(maps.abs() / peak).cpu(), columns, path, scale);
     }
 
