@@ -38,6 +38,10 @@ public static class GenAuditApp
                 .WithDescription("Stability: repeat, local and worst-case pairs, path length, Lipschitz, determinism, training dynamics, seed variance.")
                 .WithExample("stability", "--run", "runs/mnist", "--json", "stability.json", "--out", "stability")
                 .WithExample("stability", "--run", "runs/mnist", "--runs", "runs/mnist-s1", "--runs", "runs/mnist-s2", "--quick");
+            config.AddCommand<LatentsCommand>("latents")
+                .WithDescription("Latent directions (SeFa, GANSpace) with traversal grids, latent-to-pixel influence, layer activations and Grad-CAM of a run.")
+                .WithExample("latents", "--run", "runs/mnist", "--method", "sefa", "-k", "8", "--out", "latents")
+                .WithExample("latents", "--run", "runs/mnist", "--method", "ganspace", "-n", "2000", "--layer", "net.2", "--activations", "net.6", "--gradcam", "disc", "--out", "latents");
             config.AddCommand<AuditCommand>("audit")
                 .WithDescription("Quality, stability, explanations and latent traversals of a run, judged against a policy: report.html, summary.json, summary.md; exit 0 pass, 1 a threshold fails, 2 usage error.")
                 .WithExample("audit", "--run", "runs/mnist", "--out", "audit", "--quick")
@@ -57,9 +61,17 @@ public static class GenAuditApp
     public static int Run(string[] args, IAnsiConsole console) => Create(console).Run(NormaliseArguments(args));
 
     /// <summary>
-    /// The documented contract spells the sample count "--n N"; Spectre.Console.Cli reserves
-    /// one-letter names for the short form, so "--n" is rewritten to "-n" before parsing.
+    /// The documented contract spells the sample count "--n N" (and the direction count "--k K");
+    /// Spectre.Console.Cli reserves one-letter names for the short form, so they are rewritten to
+    /// "-n" and "-k" before parsing.
     /// </summary>
     public static string[] NormaliseArguments(string[] args) =>
-        args.Select(a => a == "--n" ? "-n" : a.StartsWith("--n=", StringComparison.Ordinal) ? "-n=" + a[4..] : a).ToArray();
+        args.Select(a => a switch
+        {
+            "--n" => "-n",
+            "--k" => "-k",
+            _ when a.StartsWith("--n=", StringComparison.Ordinal) => "-n=" + a[4..],
+            _ when a.StartsWith("--k=", StringComparison.Ordinal) => "-k=" + a[4..],
+            _ => a,
+        }).ToArray();
 }

@@ -33,15 +33,11 @@ public static class AuditStages
     public static IReadOnlyDictionary<string, double?> Quality(AuditSubject subject, AuditOptions options, IProgress<string>? progress) =>
         new QualityEvaluator(subject.Extractor, subject.Train, subject.Test, options.QualityOptions).Evaluate(subject.Generator, progress).ToFlatDictionary();
 
-    /// <summary>The stability audit with the run's training history, and its curves as PNGs in <paramref name="folder"/>.</summary>
+    /// <summary>The stability audit with the run's training history, and its charts (ε curves, worst-case pairs, dynamics with flags) as PNGs in <paramref name="folder"/>.</summary>
     public static (StabilityReport Report, IReadOnlyList<string> Charts) Stability(AuditSubject subject, AuditOptions options, string folder, IProgress<string>? progress)
     {
-        var history = File.Exists(subject.Run.Directory.History) ? HistoryReader.Read(subject.Run.Directory.History) : null;
-        progress?.Report("pairs, worst case, path length, Lipschitz, determinism");
-        var report = new StabilityAuditor(options.StabilityOptions).Run(subject.Generator, subject.Features, subject.Logits, history);
-        var chart = Path.Combine(folder, "stability-curve.png");
-        StabilityCurve(report, chart);
-        return (report, [chart]);
+        var report = StabilityAudit.Run(subject, options.StabilityOptions, progress);
+        return (report, StabilityCharts.Write(report, folder));
     }
 
     /// <summary>
@@ -137,24 +133,6 @@ public static class AuditStages
         return new RandomisationSetup(module, withWeights.Take(layers).ToList());
     }
 
-    static void StabilityCurve(StabilityReport report, string path)
-    {
-        var plot = new Plot();
-        foreach (var (family, scores, dashed) in new[] { ("local", report.Local, false), ("worst case", report.WorstCase, true) })
-            foreach (var group in scores.GroupBy(s => s.Similarity))
-            {
-                var points = group.OrderBy(s => s.Epsilon).ToArray();
-                var line = plot.Add.Scatter(points.Select(p => Math.Log10(p.Epsilon)).ToArray(), points.Select(p => p.Mean).ToArray());
-                line.LegendText = $"{family}, {Similarity.Key(group.Key)}";
-                if (dashed) line.LinePattern = LinePattern.Dashed;
-            }
-        plot.Title("Stability curve: mean similarity of pairs G(z), G(z + δ), ‖δ‖ = ε·√d");
-        plot.XLabel("log10 ε");
-        plot.YLabel("similarity (1 = identical)");
-        plot.ShowLegend();
-        File.WriteAllBytes(path, plot.GetImageBytes(800, 450, ImageFormat.Png));
-    }
-
     static void AttributionHeatmap(IReadOnlyList<ExplanationMethod> methods, Tensor z, string path, string title)
     {
         var rows = new List<double[]>();
@@ -176,6 +154,6 @@ public static class AuditStages
         plot.Axes.Left.SetTicks(Enumerable.Range(0, rows.Count).Select(i => (double)i).ToArray(), methods.Select(m => m.Name).Reverse().ToArray());
         plot.Title(title, size: 11);
         plot.XLabel("latent dimension");
-        File.WriteAllBytes(path, plot.GetImageBytes(900, 80 + 40 * rows.Count + 100, ImageFormat.Png));
+        GenAudit.Core.AtomicFile.WriteAllBytes(path, plot.GetImageBytes(900, 80 + 40 * rows.Count + 100, ImageFormat.Png));
     }
 }

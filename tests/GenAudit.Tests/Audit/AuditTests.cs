@@ -51,7 +51,7 @@ public class AuditTests(AuditRunsFixture runs)
         var (code, output, folder) = runs.HealthyAudit.Value;
         Assert.True(code == 0, output);
         Assert.Contains("PASS", output);
-        foreach (var file in new[] { "report.html", "summary.json", "summary.md", "samples.png", "stability-curve.png", "attributions.png" })
+        foreach (var file in new[] { "report.html", "summary.json", "summary.md", "samples.png", "stability-vs-epsilon.png", "dynamics-losses.png", "attributions.png" })
             Assert.True(File.Exists(Path.Combine(folder, file)), file);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
         Assert.Equal(AuditReport.Schema, summary.RootElement.GetProperty("schema").GetString());
