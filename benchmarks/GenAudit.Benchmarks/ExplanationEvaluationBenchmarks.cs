@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using GenAudit.Explain;
 using GenAudit.Explain.Evaluation;
+using GenAudit.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,18 +9,16 @@ namespace GenAudit.Benchmarks;
 
 /// <summary>
 /// `genaudit explain --compare` over five methods (IG, saliency, SmoothGrad, KernelSHAP and LIME over
-/// latent groups of 20) on 100 latent samples of a DCGAN-sized generator (z 100 → 28×28) with a
-/// class-logit target of a small convolutional classifier: every metric, the score, and the cascading
-/// randomisation of the generator's three weight layers. The models stand in for the MNIST DCGAN and
-/// the feature classifier, with the same layer sizes (see <see cref="ExplainBenchmarks"/>).
+/// latent groups of 20) on 100 latent samples of the MNIST DCGAN (<see cref="MnistDcgan"/>: the library's
+/// GanGenerator with latent 100 and the FeatureClassifier) with a class-logit target: every metric, the
+/// score, and the cascading randomisation of the generator's weight layers, top down
+/// (<see cref="ExplainRunner.LayersTopDown"/>).
 /// </summary>
 [MemoryDiagnoser]
 public class ExplanationEvaluationBenchmarks
 {
-    static readonly string[] GeneratorCascade = ["upsample.3", "upsample.0", "project.0"];
-
-    BenchGenerator generator = null!;
-    BenchClassifier classifier = null!;
+    GanGenerator generator = null!;
+    FeatureClassifier classifier = null!;
     Tensor z = null!;
     AttributionTarget target = null!;
     FeatureMask latentGroups = null!;
@@ -36,13 +35,9 @@ public class ExplanationEvaluationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        torch.manual_seed(0);
-        generator = new BenchGenerator();
-        classifier = new BenchClassifier();
-        generator.eval();
-        classifier.eval();
+        (generator, classifier) = MnistDcgan.Create();
         z = randn(Samples, 100, generator: new Generator(1));
-        target = AttributionTarget.Compose(latent => generator.forward(latent), AttributionTarget.From(images => classifier.forward(images)[.., 3], "class:3"));
+        target = MnistDcgan.ClassTarget(generator, classifier, 3);
         latentGroups = FeatureMask.LatentGroups(100, 20);
     }
 
@@ -62,7 +57,7 @@ public class ExplanationEvaluationBenchmarks
     public double CompareFiveMethods()
     {
         var evaluator = new ExplanationEvaluator(t => target.Evaluate(t), new EvaluationOptions { BatchSize = Batch });
-        var report = evaluator.Evaluate(Methods(target, latentGroups, Batch), z, randomisation: new RandomisationSetup(generator, GeneratorCascade));
+        var report = evaluator.Evaluate(Methods(target, latentGroups, Batch), z, randomisation: new RandomisationSetup(generator, ExplainRunner.LayersTopDown(generator)));
         return report.Explainability;
     }
 

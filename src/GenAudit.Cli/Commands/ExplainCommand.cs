@@ -1,0 +1,196 @@
+using System.ComponentModel;
+using System.Globalization;
+using GenAudit.Audit;
+using GenAudit.Cli.Infrastructure;
+using GenAudit.Data;
+using GenAudit.Explain;
+using GenAudit.Explain.Evaluation;
+using GenAudit.Rendering;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace GenAudit.Cli.Commands;
+
+/// <summary>genaudit explain: attributions of a run's target (latents or images), or their evaluation and ranking.</summary>
+public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainCommand.Settings>
+{
+    /// <summary>Options of <c>genaudit explain</c>.</summary>
+    public sealed class Settings : CommandSettings
+    {
+        /// <summary>Run directory.</summary>
+        [CommandOption("--run <DIR>")]
+        [Description("Run directory (trained or imported).")]
+        public string? Run { get; init; }
+
+        /// <summary>Attribution method.</summary>
+        [CommandOption("--method <M>")]
+        [Description("saliency | inputxgrad | ig | smoothgrad | gradshap | occlusion | ablation | kernelshap | lime.")]
+        public string? Method { get; init; }
+
+        /// <summary>Target specification.</summary>
+        [CommandOption("--target <T>")]
+        [Description("class:<c> | disc | output:<i> | region:<x0>,<y0>,<x1>,<y1> | recon.")]
+        public string? Target { get; init; }
+
+        /// <summary>Input file.</summary>
+        [CommandOption("--input <FILE>")]
+        [Description("float32 .npy of latents (N × d) or images (N × C × H × W); without it, --n latents are drawn from --seed.")]
+        public string? Input { get; init; }
+
+        /// <summary>Generated latent count.</summary>
+        [CommandOption("-n|--count <N>")]
+        [Description("Latents drawn when there is no --input (also accepted as --n). Default: 8.")]
+        public int N { get; init; } = 8;
+
+        /// <summary>Seed.</summary>
+        [CommandOption("--seed <S>")]
+        [Description("Seed of the latent draws and of the method's and metrics' random draws. Default: 0.")]
+        public long Seed { get; init; }
+
+        /// <summary>Baseline.</summary>
+        [CommandOption("--baseline <B>")]
+        [Description("zeros | mean | blur | FILE.npy. Default: zeros.")]
+        public string Baseline { get; init; } = "zeros";
+
+        /// <summary>IG steps.</summary>
+        [CommandOption("--steps <N>")]
+        [Description("Integrated Gradients steps. Default: 50.")]
+        public int? Steps { get; init; }
+
+        /// <summary>Sample count of the sampling methods.</summary>
+        [CommandOption("--samples <N>")]
+        [Description("smoothgrad (25), gradshap (50), kernelshap coalitions (2048), lime (1000).")]
+        public int? Samples { get; init; }
+
+        /// <summary>Model batch.</summary>
+        [CommandOption("--batch <N>")]
+        [Description("Largest batch sent to the model in one call. Default: 64.")]
+        public int Batch { get; init; } = 64;
+
+        /// <summary>Feature mask.</summary>
+        [CommandOption("--mask <M>")]
+        [Description("patch:K | slic:N for images (default patch:4), latent:K for latents (default: each dimension).")]
+        public string? Mask { get; init; }
+
+        /// <summary>Condition.</summary>
+        [CommandOption("--condition <C>")]
+        [Description("Class of a conditional model. Default: 0.")]
+        public int? Condition { get; init; }
+
+        /// <summary>Output folder.</summary>
+        [CommandOption("--out <DIR>")]
+        [Description("Folder for attributions.npy, explain.json and the PNGs. Default: explain-out.")]
+        public string Out { get; init; } = "explain-out";
+
+        /// <summary>Evaluate the chosen method.</summary>
+        [CommandOption("--evaluate")]
+        [Description("Evaluate --method next to a random control: faithfulness, robustness, sanity, Explainability(G).")]
+        public bool Evaluate { get; init; }
+
+        /// <summary>Methods to compare.</summary>
+        [CommandOption("--compare <METHODS>")]
+        [Description("Comma-separated methods to evaluate and rank, e.g. ig,kernelshap,lime (add random for the control).")]
+        public string? Compare { get; init; }
+
+        /// <summary>JSON output of --evaluate/--compare.</summary>
+        [CommandOption("--json <FILE>")]
+        [Description("Write the evaluation as flat JSON (keys in docs/metrics-explanations.md).")]
+        public string? Json { get; init; }
+
+        /// <inheritdoc />
+        public override ValidationResult Validate()
+        {
+            if (Run is null) return ValidationResult.Error("--run DIR is required");
+            if (Target is null) return ValidationResult.Error($"--target is required: {ModelTargets.Grammar}");
+            if (Compare is null && Method is null) return ValidationResult.Error("--method is required (or --compare m1,m2,...)");
+            if (Compare is not null && (Method is not null || Evaluate)) return ValidationResult.Error("--compare replaces --method and --evaluate; give one or the other");
+            if (Json is not null && Compare is null && !Evaluate) return ValidationResult.Error("--json goes with --evaluate or --compare; attributions are written to --out");
+            if (Input is not null && (Compare is not null || Evaluate)) return ValidationResult.Error("--evaluate and --compare draw --n latents from --seed; --input is for attributions");
+            if (N < 1) return ValidationResult.Error($"--n must be at least 1, got {N}");
+            if (Batch < 1) return ValidationResult.Error($"--batch must be at least 1, got {Batch}");
+            return ValidationResult.Success();
+        }
+    }
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var progress = new ConsoleProgress(console);
+        using var subject = AuditSubject.Open(settings.Run!, progress);
+        if (settings.Compare is not null || settings.Evaluate)
+            return RunEvaluation(subject, settings, progress);
+
+        using var inputs = settings.Input is { } file ? ReadInputs(file) : null;
+        using var result = ExplainRunner.Attribute(subject, new ExplainRequest
+        {
+            Method = settings.Method!, Target = settings.Target!, Inputs = inputs, Count = settings.N, Seed = settings.Seed,
+            Baseline = settings.Baseline, Steps = settings.Steps, Samples = settings.Samples, Batch = settings.Batch,
+            Mask = settings.Mask, Condition = settings.Condition,
+        });
+        Directory.CreateDirectory(settings.Out);
+        Npy.Write(Path.Combine(settings.Out, "attributions.npy"), result.Attribution.Attributions);
+        var document = new SortedDictionary<string, object?>(result.ToDocument().ToDictionary(), StringComparer.Ordinal)
+        {
+            ["run"] = Path.GetFullPath(settings.Run!),
+            ["checkpointStep"] = subject.Run.Step,
+        };
+        Core.Json.WriteFile(Path.Combine(settings.Out, "explain.json"), document);
+        var pngs = AttributionCharts.Write(result, settings.Out);
+
+        var table = new Table().Title($"{result.Attribution.Method} on {settings.Target}").AddColumns("example", "f(x)", "f(baseline)", "completeness error", "R²");
+        foreach (var r in result.Records.Take(16))
+            table.AddRow(r.Index.ToString(CultureInfo.InvariantCulture), MetricTable.Format(r.TargetAtInput), Optional(r.TargetAtBaseline), Optional(r.CompletenessError), Optional(r.RSquared));
+        console.Write(table);
+        var a = result.Attribution;
+        console.MarkupLineInterpolated($"{a.Elapsed.TotalSeconds:F2} s, {a.ModelShare:P0} inside the model ({a.ModelCalls} calls, {a.ModelEvaluations} evaluations)");
+        console.MarkupLineInterpolated($"Wrote attributions.npy, explain.json and {pngs.Count} PNG(s) to [bold]{settings.Out}[/]");
+        return ExitCode.Ok;
+    }
+
+    int RunEvaluation(AuditSubject subject, Settings settings, IProgress<string> progress)
+    {
+        var options = new EvaluationOptions { Seed = settings.Seed, BatchSize = settings.Batch };
+        var report = settings.Compare is { } list
+            ? ExplainRunner.Compare(subject, list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), settings.Target!, settings.N, settings.Seed, options, progress)
+            : ExplainRunner.Evaluate(subject, settings.Method!, settings.Target!, settings.N, settings.Seed, options, progress);
+        var values = report.ToDictionary();
+        var ranked = new Table().Title($"Explainability(G) on {settings.Target}, n = {report.N}")
+            .AddColumns("rank", "method", "explainability", "faithfulness", "robustness", "sanity", "deletion AUC ↓", "insertion AUC ↑", "faithfulness corr ↑");
+        for (var i = 0; i < report.Ranking.Count; i++)
+        {
+            var m = report.Ranking[i] + ".";
+            ranked.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(report.Ranking[i]), Cell(values, m + "explainability"), Cell(values, m + "faithfulness"),
+                Cell(values, m + "robustness"), Cell(values, m + "sanity"), Cell(values, m + "deletionAuc"), Cell(values, m + "insertionAuc"), Cell(values, m + "faithfulnessCorrelation"));
+        }
+        console.Write(ranked);
+        console.MarkupLineInterpolated($"Trust [bold]{report.BestMethod}[/] for this model (explainability {MetricTable.Format(report.Explainability)}).");
+        if (settings.Json is { } json)
+        {
+            var document = new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["run"] = Path.GetFullPath(settings.Run!),
+                ["checkpointStep"] = subject.Run.Step,
+                ["target"] = settings.Target,
+                ["ranking"] = report.Ranking,
+                ["parameters"] = report.Parameters,
+            };
+            foreach (var (key, value) in values) document[key] = double.IsFinite(value) ? value : null;
+            Core.Json.WriteFile(json, document);
+            console.MarkupLineInterpolated($"Wrote [bold]{json}[/]");
+        }
+        return ExitCode.Ok;
+    }
+
+    static TorchSharp.torch.Tensor ReadInputs(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"--input {path}: file not found");
+        var array = Npy.Read(path);
+        if (array.Float32 is null) throw new InvalidDataException($"{path}: --input must be float32 latents (N × d) or images (N × C × H × W)");
+        return array.ToTensor();
+    }
+
+    static string Optional(double? value) => value is { } v ? MetricTable.Format(v) : "";
+
+    static string Cell(IReadOnlyDictionary<string, double> values, string key) =>
+        values.TryGetValue(key, out var v) && double.IsFinite(v) ? MetricTable.Format(v) : "";
+}
