@@ -38,6 +38,11 @@ public static class GenAuditApp
                 .WithDescription("Stability: repeat, local and worst-case pairs, path length, Lipschitz, determinism, training dynamics, seed variance.")
                 .WithExample("stability", "--run", "runs/mnist", "--json", "stability.json", "--out", "stability")
                 .WithExample("stability", "--run", "runs/mnist", "--runs", "runs/mnist-s1", "--runs", "runs/mnist-s2", "--quick");
+            config.AddCommand<ExplainCommand>("explain")
+                .WithDescription("Attributions of a target (class, disc, output, region, recon) over latents or images; --evaluate / --compare rank methods by Explainability(G).")
+                .WithExample("explain", "--run", "runs/mnist", "--method", "ig", "--target", "class:3", "-n", "8", "--out", "explain-ig")
+                .WithExample("explain", "--run", "runs/mnist", "--method", "kernelshap", "--target", "class:7", "--input", "images.npy", "--mask", "patch:4")
+                .WithExample("explain", "--run", "runs/mnist", "--compare", "ig,saliency,smoothgrad,kernelshap,lime", "--target", "class:3", "-n", "8", "--json", "compare.json");
             config.AddCommand<LatentsCommand>("latents")
                 .WithDescription("Latent directions (SeFa, GANSpace) with traversal grids, latent-to-pixel influence, layer activations and Grad-CAM of a run.")
                 .WithExample("latents", "--run", "runs/mnist", "--method", "sefa", "-k", "8", "--out", "latents")

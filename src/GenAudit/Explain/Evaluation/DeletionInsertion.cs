@@ -32,7 +32,8 @@ public sealed record DeletionInsertionResult
 }
 
 /// <summary>
-/// Deletion and insertion (Petsiuk et al. 2018): rank features by attribution, highest first; the
+/// Deletion and insertion (Petsiuk et al. 2018): rank features by their contribution to
+/// f(x) − f(baseline), i.e. by attribution × sign(f(x) − f(baseline)), largest first; the
 /// deletion curve sets the top-ranked k/K of the features of x to the baseline, the insertion curve sets
 /// the top-ranked k/K of the baseline's features to x, for k = 0..K (round(k·M/K) features), and
 /// integrates both by the trapezoid rule over the fraction.
@@ -57,7 +58,14 @@ public static class DeletionInsertion
         var steps = Math.Min(options.CurveSteps, m);
         var batch = space.Batch;
         var points = steps + 1;
-        var rank = values.neg().sort(1, stable: true).Indices.argsort(1); // (B, M): 0 for the highest attribution
+        var ends = Batched.Evaluate(target, cat([space.Inputs, space.Reference]), options.BatchSize);
+        var atInput = Batched.ToDoubles(ends.narrow(0, 0, batch));
+        var atBaseline = Batched.ToDoubles(ends.narrow(0, batch, batch));
+        // Rank by the contribution to the change f(x) − f(b): when f(x) lies below the baseline's value
+        // the features that matter most are those with the most negative attributions.
+        var direction = tensor(atInput.Zip(atBaseline, (x, b) => x >= b ? 1.0 : -1.0).ToArray(), device: values.device)
+            .to(values.dtype).unsqueeze(1);                                                      // (B, 1)
+        var rank = (values * direction).neg().sort(1, stable: true).Indices.argsort(1);          // (B, M): 0 for the largest contribution
         var counts = tensor(Enumerable.Range(0, points).Select(k => (long)Math.Round((double)k * m / steps)).ToArray(), device: values.device); // (K+1,)
 
         Tensor Switched(long start, long length, out Tensor example)
@@ -79,10 +87,6 @@ public static class DeletionInsertion
             var switched = Switched(start, length, out var example);
             return space.Add(example, switched);
         }, options.BatchSize).view(batch, points);
-        var ends = Batched.Evaluate(target, cat([space.Inputs, space.Reference]), options.BatchSize);
-        var atInput = Batched.ToDoubles(ends.narrow(0, 0, batch));
-        var atBaseline = Batched.ToDoubles(ends.narrow(0, batch, batch));
-
         var fractions = Enumerable.Range(0, points).Select(k => (double)counts[k].item<long>() / m).ToArray();
         var deletionCurves = Rows(deletion);
         var insertionCurves = Rows(insertion);
