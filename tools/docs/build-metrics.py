@@ -10,7 +10,7 @@ anchors = {  # heading prefix -> anchor id
     "## Improved precision and recall": "improved-pr", "## Inception-style score": "is",
     "## Mode coverage": "modes", "## Class coverage": "classes", "## Memorisation": "copies",
     "## Feature space": "feature-space", "## Stability score": "stability-score",
-    "## Condition consistency": "condition-consistency", "## Perceptual path length": "ppl",
+"## Perceptual path length": "ppl",
     "## Local Lipschitz estimate": "lipschitz", "## Determinism": "determinism",
     "## Training dynamics": "dynamics", "## Seed variance": "seeds",
     "## The explainability score": "explainability-score", "## Metrics": "explanation-metrics",

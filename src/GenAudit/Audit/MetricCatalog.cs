@@ -52,7 +52,7 @@ public static class MetricCatalog
         new("worstCase.*.ssim", "Worst-case stability in the ε-ball, SSIM", MetricDirection.Higher, "[-1, 1]", "stability-score"),
         new("worstCase.*.cosine", "Worst-case stability in the ε-ball, feature cosine", MetricDirection.Higher, "[-1, 1]", "stability-score"),
         new("worstCase.*.normalizedL2", "Worst-case stability in the ε-ball, normalised L2", MetricDirection.Higher, "[0, 1]", "stability-score"),
-        new("conditionConsistency", "Classifier agreement with the requested condition", MetricDirection.Higher, "[0, 1]", "condition-consistency"),
+        new("conditionConsistency", "Classifier agreement with the requested condition", MetricDirection.Higher, "[0, 1]", "stability-score"),
         new("ppl", "Perceptual path length (Karras et al. 2019)", MetricDirection.Lower, "[0, ∞)", "ppl"),
         new("lipschitz.mean", "Local Lipschitz estimate, mean over samples", MetricDirection.Lower, "[0, ∞)", "lipschitz"),
         new("lipschitz.worst", "Local Lipschitz estimate, worst case found", MetricDirection.Lower, "[0, ∞)", "lipschitz"),
