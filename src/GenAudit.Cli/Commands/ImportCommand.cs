@@ -24,12 +24,12 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportCommand.
 
         /// <summary>Latent size of an ONNX model.</summary>
         [CommandOption("--latent <D>")]
-        [Description("ONNX: size of the latent input, float32 [batch, D].")]
+        [Description("ONNX: size of the latent input, float32 (batch, D).")]
         public int? Latent { get; init; }
 
         /// <summary>Class count of an ONNX model.</summary>
         [CommandOption("--conditions <K>")]
-        [Description("ONNX: number of classes of a conditional generator (int64 labels [batch] or float32 one-hot [batch, K]). Default: 0.")]
+        [Description("ONNX: number of classes of a conditional generator (int64 labels (batch) or float32 one-hot (batch, K)). Default: 0.")]
         public int Conditions { get; init; }
 
         /// <summary>Input names of an ONNX model.</summary>
@@ -44,7 +44,7 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportCommand.
 
         /// <summary>Architecture of PyTorch weights.</summary>
         [CommandOption("--arch <SPEC>")]
-        [Description("PyTorch: built-in architecture, " + ArchitectureSpec.Grammar + ". Example: gan:conv:latent=64,width=64,shape=1x28x28.")]
+        [Description("PyTorch: built-in architecture, gan|vae : mlp|conv : latent=D, width=W, data=N (mlp) | shape=CxHxW (conv), then optionally conditions=K, embedding=E, sn, likelihood=bernoulli|gaussian, sigma=S (see docs/interop.md). Example: gan:conv:latent=64,width=64,shape=1x28x28.")]
         public string? Arch { get; init; }
 
         /// <summary>Checkpoint entry holding the state dict.</summary>
