@@ -66,7 +66,9 @@ public sealed class Trainer : IDisposable
         if (_config.Device == "cuda" && !torch.cuda.is_available())
             throw new ArgumentException("--device cuda: no CUDA device is available (this build of GenAudit uses TorchSharp-cpu)");
         _device = new Device(_config.Device);
-        if (_config.Threads > 0) torch.set_num_threads(_config.Threads);
+        // The thread count is process-wide: set it every time, so a one-thread run earlier in the
+        // process (the ring8 defaults) does not leave a later run on one core.
+        torch.set_num_threads(_config.Threads > 0 ? _config.Threads : Environment.ProcessorCount);
 
         _random = new StepRandom(_config.Seed, _device);
         _sampler = new EpochSampler(data.Count, _config.BatchSize, _random, _device);

@@ -100,7 +100,7 @@ public sealed record TrainingConfig
     /// <summary>How many checkpoints to keep (oldest removed first).</summary>
     public int KeepCheckpoints { get; init; } = 2;
 
-    /// <summary>Intra-op CPU threads for libtorch; 0 keeps libtorch's default. Results are bit-reproducible only for a fixed count.</summary>
+    /// <summary>Intra-op CPU threads for libtorch; 0 uses every core. Results are bit-reproducible only for a fixed count.</summary>
     public int Threads { get; init; }
 
     /// <summary>"cpu" or "cuda".</summary>
