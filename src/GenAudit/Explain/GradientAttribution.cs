@@ -8,25 +8,13 @@ namespace GenAudit.Explain;
 /// Gradients, GradientSHAP, the noise tunnel). Gradients are taken per batch of at most the internal
 /// batch size; the target must treat examples independently (no batch statistics).
 /// </summary>
-public abstract class GradientAttribution
+public abstract class GradientAttribution : Attribution
 {
     /// <summary>Creates the method for a target with validated options.</summary>
-    protected GradientAttribution(AttributionTarget target, AttributionOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(options);
-        Target = target;
-        Options = options;
-    }
+    protected GradientAttribution(AttributionTarget target, AttributionOptions options) : base(target, options) { }
 
-    /// <summary>The function being explained.</summary>
-    public AttributionTarget Target { get; }
-
-    /// <summary>The method's options (the shared part).</summary>
-    public AttributionOptions Options { get; }
-
-    /// <summary>Method name as used on the command line.</summary>
-    public abstract string MethodName { get; }
+    /// <inheritdoc />
+    private protected override string FloatingPointReason => " to take gradients";
 
     /// <summary>
     /// Attributes the target at each example of <paramref name="inputs"/> (B, ...). Methods without a
@@ -34,17 +22,6 @@ public abstract class GradientAttribution
     /// or from the options' seed.
     /// </summary>
     public abstract AttributionResult Attribute(Tensor inputs, Baseline? baseline = null, Generator? generator = null);
-
-    /// <summary>Shared input checks: a floating-point batch (B, ...) with B >= 1.</summary>
-    internal void ValidateInputs(Tensor inputs)
-    {
-        ArgumentNullException.ThrowIfNull(inputs);
-        Options.Validate(MethodName);
-        if (inputs.dim() < 2 || inputs.shape[0] < 1)
-            throw new ArgumentException($"{MethodName}: inputs must be a batch (B, ...) with B >= 1, got shape [{string.Join(", ", inputs.shape)}]; add a batch dimension with unsqueeze(0).");
-        if (!inputs.is_floating_point())
-            throw new ArgumentException($"{MethodName}: inputs must be floating point to take gradients, got {inputs.dtype}.");
-    }
 
     /// <summary>f and ∂f/∂x for every point of (N, ...), in batches; returns (N,) and (N, ...).</summary>
     internal (Tensor Values, Tensor Gradients) GradientsInBatches(Tensor points, ModelMeter meter)

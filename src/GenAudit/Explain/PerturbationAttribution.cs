@@ -8,36 +8,10 @@ namespace GenAudit.Explain;
 /// ablation, KernelSHAP, LIME). Every evaluation runs under no_grad in batches of at most the
 /// internal batch size; perturbed inputs are built batch by batch so memory stays bounded.
 /// </summary>
-public abstract class PerturbationAttribution
+public abstract class PerturbationAttribution : Attribution
 {
     /// <summary>Creates the method for a target with validated options.</summary>
-    protected PerturbationAttribution(AttributionTarget target, AttributionOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(options);
-        Target = target;
-        Options = options;
-    }
-
-    /// <summary>The function being explained.</summary>
-    public AttributionTarget Target { get; }
-
-    /// <summary>The method's options (the shared part).</summary>
-    public AttributionOptions Options { get; }
-
-    /// <summary>Method name as used on the command line.</summary>
-    public abstract string MethodName { get; }
-
-    /// <summary>Shared input checks: a floating-point batch (B, ...) with B >= 1.</summary>
-    internal void ValidateInputs(Tensor inputs)
-    {
-        ArgumentNullException.ThrowIfNull(inputs);
-        Options.Validate(MethodName);
-        if (inputs.dim() < 2 || inputs.shape[0] < 1)
-            throw new ArgumentException($"{MethodName}: inputs must be a batch (B, ...) with B >= 1, got shape [{string.Join(", ", inputs.shape)}]; add a batch dimension with unsqueeze(0).");
-        if (!inputs.is_floating_point())
-            throw new ArgumentException($"{MethodName}: inputs must be floating point, got {inputs.dtype}.");
-    }
+    protected PerturbationAttribution(AttributionTarget target, AttributionOptions options) : base(target, options) { }
 
     /// <summary>f for every point of (N, ...), in batches, without gradients; returns (N,) float64.</summary>
     internal Tensor ValuesInBatches(Tensor points, ModelMeter meter)
