@@ -51,7 +51,7 @@ public sealed class LatentsCommand(IAnsiConsole console) : Command<LatentsComman
 
         /// <summary>GANSpace layer.</summary>
         [CommandOption("--layer <NAME>")]
-        [Description("Generator layer GANSpace analyses, by state-dict name (net.2, decoder.1). Default: the first ReLU after the Linear reading z.")]
+        [Description("Generator layer GANSpace analyses, by state-dict name (net.2, decoder.1). Default: the first ReLU or SiLU after the Linear reading z.")]
         public string? Layer { get; init; }
 
         /// <summary>Influence sample count.</summary>

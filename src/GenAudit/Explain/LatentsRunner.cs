@@ -68,10 +68,10 @@ public sealed class GeneratorLayers
         return name;
     }
 
-    /// <summary>GANSpace's default layer: the first ReLU, i.e. the first hidden activation after the Linear (and batch norm) that reads z.</summary>
+    /// <summary>GANSpace's default layer: the first hidden activation (ReLU or SiLU) after the Linear (and batch norm) that reads z.</summary>
     public string DefaultLayer =>
-        Prefix + "." + (Sequential.named_children().FirstOrDefault(c => c.module is TorchSharp.Modules.ReLU).name
-                        ?? throw new ArgumentException("the generator has no ReLU layer; pass --layer"));
+        Prefix + "." + (Sequential.named_children().FirstOrDefault(c => c.module is TorchSharp.Modules.ReLU or TorchSharp.Modules.SiLU).name
+                        ?? throw new ArgumentException("the generator has no ReLU or SiLU layer; pass --layer"));
 
     /// <summary>The weight columns of the first Linear that act on z (out, d): for conditional models the embedding or one-hot columns are dropped.</summary>
     public Tensor FirstLayerLatentWeight()

@@ -7,14 +7,15 @@ namespace GenAudit.Interop;
 /// The <c>--arch</c> grammar of <c>genaudit import --pytorch</c>, mapping to a <see cref="ModelConfig"/>:
 /// <c>FAMILY:NETWORK:key=value,...</c> where FAMILY is gan or vae, NETWORK is mlp (points, needs
 /// <c>data=D</c>) or conv (images, needs <c>shape=CxHxW</c>; dcgan is accepted for conv), and the keys
-/// are latent=d (required), width=W (default 128), conditions=K (makes the family conditional),
+/// are latent=d (required), width=W (default 128), depth=N (hidden layers, mlp only, default 2),
+/// activation=relu|silu (generator / decoder hidden layers, default relu), conditions=K (makes the family conditional),
 /// embedding=E (conditional GAN, default 32), sn (spectral norm, discriminator only),
 /// likelihood=bernoulli|gaussian and sigma=S (VAE). Example: <c>gan:conv:latent=64,width=64,shape=1x28x28,conditions=10</c>.
 /// </summary>
 public static class ArchitectureSpec
 {
     /// <summary>The grammar in one line, for help texts and errors.</summary>
-    public const string Grammar = "gan|vae : mlp|conv : latent=D, width=W, data=N (mlp) | shape=CxHxW (conv) [, conditions=K] [, embedding=E] [, sn] [, likelihood=bernoulli|gaussian] [, sigma=S]";
+    public const string Grammar = "gan|vae : mlp|conv : latent=D, width=W, data=N (mlp) | shape=CxHxW (conv) [, depth=N (mlp)] [, activation=relu|silu] [, conditions=K] [, embedding=E] [, sn] [, likelihood=bernoulli|gaussian] [, sigma=S]";
 
     /// <summary>Parses <paramref name="spec"/>; throws <see cref="ArgumentException"/> naming the bad part and the grammar.</summary>
     public static ModelConfig Parse(string spec)
@@ -45,6 +46,15 @@ public static class ArchitectureSpec
 
         int latent = Integer("latent", null);
         int width = Integer("width", 128);
+        var depthText = values.GetValueOrDefault("depth");
+        int depth = Integer("depth", 2);
+        if (depthText is not null && network != "mlp") throw Bad(spec, "depth= applies to mlp networks only (conv networks have a fixed depth)");
+        var activation = Take("activation") switch
+        {
+            null or "relu" => HiddenActivation.Relu,
+            "silu" => HiddenActivation.Silu,
+            var other => throw Bad(spec, $"activation={other} is not relu or silu"),
+        };
         int conditions = Integer("conditions", 0);
         int embedding = Integer("embedding", 32);
         bool spectralNorm = Take("sn") switch
@@ -95,6 +105,8 @@ public static class ArchitectureSpec
             LatentSize = latent,
             ConditionCount = conditions,
             Width = width,
+            Depth = depth,
+            Activation = activation,
             EmbeddingSize = embedding,
             SpectralNorm = spectralNorm,
             Likelihood = likelihood,
@@ -117,6 +129,8 @@ public static class ArchitectureSpec
         ArgumentNullException.ThrowIfNull(config);
         var items = new List<string> { $"latent={config.LatentSize}", $"width={config.Width}" };
         items.Add(config.IsPointData ? $"data={config.DataShape[0]}" : $"shape={string.Join("x", config.DataShape)}");
+        if (config.IsPointData && config.Depth != 2) items.Add($"depth={config.Depth}");
+        if (config.Activation != HiddenActivation.Relu) items.Add($"activation={config.Activation.ToString().ToLowerInvariant()}");
         if (config.IsConditional) items.Add($"conditions={config.ConditionCount}");
         if (config.Family == ModelFamily.Cgan) items.Add($"embedding={config.EmbeddingSize}");
         if (config.IsGan && config.SpectralNorm) items.Add("sn");

@@ -10,16 +10,13 @@ public static class Architectures
     public static IReadOnlyList<LayerSpec> Generator(ModelConfig config, long inputSize)
     {
         if (config.IsPointData)
-        {
-            long h = config.Width;
-            return [new LinearSpec(inputSize, h), new ReluSpec(), new LinearSpec(h, h), new ReluSpec(), new LinearSpec(h, config.DataShape[0])];
-        }
+            return Mlp(config, inputSize, () => Hidden(config), config.DataShape[0]);
         var (c, b, channels) = ConvSizes(config);
         return
         [
-            new LinearSpec(inputSize, 2 * c * b * b), new BatchNorm1dSpec(2 * c * b * b), new ReluSpec(),
+            new LinearSpec(inputSize, 2 * c * b * b), new BatchNorm1dSpec(2 * c * b * b), Hidden(config),
             new UnflattenSpec([2 * c, b, b]),                                    // (B, 2c, H/4, W/4)
-            new ConvTranspose2dSpec(2 * c, c, 4, 2, 1), new BatchNorm2dSpec(c), new ReluSpec(), // (B, c, H/2, W/2)
+            new ConvTranspose2dSpec(2 * c, c, 4, 2, 1), new BatchNorm2dSpec(c), Hidden(config), // (B, c, H/2, W/2)
             new ConvTranspose2dSpec(c, channels, 4, 2, 1), new SigmoidSpec(),    // (B, C, H, W) in [0, 1]
         ];
     }
@@ -30,9 +27,8 @@ public static class Architectures
         bool sn = config.SpectralNorm;
         if (config.IsPointData)
         {
-            long h = config.Width;
-            featureSize = h;
-            return [new LinearSpec(config.DataShape[0], h, sn), new LeakyReluSpec(0.2), new LinearSpec(h, h, sn), new LeakyReluSpec(0.2)];
+            featureSize = config.Width;
+            return Mlp(config, config.DataShape[0], () => new LeakyReluSpec(0.2), output: null, sn);
         }
         var (c, b, channels) = ConvSizes(config);
         featureSize = 2 * c * b * b;
@@ -49,9 +45,8 @@ public static class Architectures
     {
         if (config.IsPointData)
         {
-            long h = config.Width;
-            featureSize = h;
-            return [new LinearSpec(config.DataShape[0], h), new ReluSpec(), new LinearSpec(h, h), new ReluSpec()];
+            featureSize = config.Width;
+            return Mlp(config, config.DataShape[0], () => new ReluSpec(), output: null);
         }
         var (c, b, channels) = ConvSizes(config);
         featureSize = 2 * c * b * b;
@@ -67,19 +62,36 @@ public static class Architectures
     public static IReadOnlyList<LayerSpec> Decoder(ModelConfig config, long inputSize)
     {
         if (config.IsPointData)
-        {
-            long h = config.Width;
-            return [new LinearSpec(inputSize, h), new ReluSpec(), new LinearSpec(h, h), new ReluSpec(), new LinearSpec(h, config.DataShape[0])];
-        }
+            return Mlp(config, inputSize, () => Hidden(config), config.DataShape[0]);
         var (c, b, channels) = ConvSizes(config);
         return
         [
-            new LinearSpec(inputSize, 2 * c * b * b), new ReluSpec(),
+            new LinearSpec(inputSize, 2 * c * b * b), Hidden(config),
             new UnflattenSpec([2 * c, b, b]),
-            new ConvTranspose2dSpec(2 * c, c, 4, 2, 1), new ReluSpec(),
+            new ConvTranspose2dSpec(2 * c, c, 4, 2, 1), Hidden(config),
             new ConvTranspose2dSpec(c, channels, 4, 2, 1), new SigmoidSpec(),
         ];
     }
+
+    /// <summary>Depth × (Linear(·, width) → activation), then Linear(width, output) when an output size is given.</summary>
+    static LayerSpec[] Mlp(ModelConfig config, long inputSize, Func<LayerSpec> activation, long? output, bool spectralNorm = false)
+    {
+        var layers = new List<LayerSpec>();
+        long width = config.Width;
+        for (int i = 0; i < config.Depth; i++)
+        {
+            layers.Add(new LinearSpec(i == 0 ? inputSize : width, width, spectralNorm));
+            layers.Add(activation());
+        }
+        if (output is long size) layers.Add(new LinearSpec(width, size));
+        return [.. layers];
+    }
+
+    static LayerSpec Hidden(ModelConfig config) => config.Activation switch
+    {
+        HiddenActivation.Silu => new SiluSpec(),
+        _ => new ReluSpec(),
+    };
 
     static (long BaseChannels, long BaseSide, long Channels) ConvSizes(ModelConfig config) =>
         (config.Width, config.DataShape[1] / 4, config.DataShape[0]);

@@ -33,9 +33,9 @@ public sealed record FeatureClassifierOptions
     /// <summary>torch.set_num_threads during training, restored afterwards; 0 leaves the current setting. Default: 0.</summary>
     public int Threads { get; init; }
 
-    /// <summary>The epoch count used for a training set of <paramref name="trainingCount"/> images: <see cref="Epochs"/> when set, else enough passes to see 120,000 images and at least 6 passes (MNIST's 8,000: 15; Fashion-MNIST's 60,000: 6).</summary>
+    /// <summary>The epoch count used for a training set of <paramref name="trainingCount"/> images: <see cref="Epochs"/> when set, else enough passes to see 120,000 images and at least 10 passes (MNIST's 8,000: 15; Fashion-MNIST's 60,000: 10).</summary>
     public int EpochsFor(int trainingCount) =>
-        Epochs > 0 ? Epochs : Math.Max(6, (int)Math.Ceiling(120_000.0 / trainingCount));
+        Epochs > 0 ? Epochs : Math.Max(10, (int)Math.Ceiling(120_000.0 / trainingCount));
 
     internal void Validate()
     {
@@ -81,14 +81,19 @@ public sealed record TrainedFeatureClassifier(FeatureClassifier Classifier, Feat
 }
 
 /// <summary>
-/// A small CNN for C×H×W images in [0, 1] whose penultimate layer (<see cref="FeatureSize"/> = 128 ReLU
+/// A small CNN for C×H×W images in [0, 1] whose penultimate layer (<see cref="FeatureSize"/> = 128 SiLU
 /// units) is GenAudit's feature space for FID, KID, PRDC and copy detection on image data, in the role
 /// Inception-v3's pool features play for ImageNet-like images.
 /// </summary>
 /// <remarks>
-/// Architecture (PyTorch names): conv1 = Conv2d(C, 32, 3, padding=1) → ReLU → MaxPool2d(2) →
-/// conv2 = Conv2d(32, 64, 3, padding=1) → ReLU → MaxPool2d(2) → flatten →
-/// fc1 = Linear(64·⌊H/4⌋·⌊W/4⌋, 128) → ReLU (the features) → fc2 = Linear(128, K) (the logits).
+/// Architecture (PyTorch names), an all-convolutional network (Springenberg et al. 2015) with smooth units:
+/// conv1 = Conv2d(C, 32, 5, stride=2, padding=2) → SiLU → conv2 = Conv2d(32, 64, 3, stride=2, padding=1) → SiLU →
+/// flatten → fc1 = Linear(64·⌈⌈H/2⌉/2⌉·⌈⌈W/2⌉/2⌉, 128) → SiLU (the features) → fc2 = Linear(128, K) (the logits).
+/// Every operation is smooth (SiLU, x·σ(x), and strided convolutions instead of ReLU and max pooling), so
+/// the logits are smooth functions of the image: path integrals such as Integrated Gradients converge at
+/// the rate of their quadrature rule instead of stalling on ReLU kinks and max-pool switches. Measured on
+/// the same recipe (docs/metrics-evaluate.md): average pooling cost 1.2 points of MNIST accuracy, strided
+/// convolutions none of Fashion-MNIST's.
 /// No dropout or batch norm, so training and eval mode compute the same function; the helpers still
 /// switch to eval mode.
 /// </remarks>
@@ -98,7 +103,7 @@ public sealed class FeatureClassifier : nn.Module<Tensor, Tensor>
     public const int FeatureSize = 128;
 
     /// <summary>Names the architecture in cache keys; change it whenever the layers or the training recipe change.</summary>
-    public const string ArchitectureVersion = "feature-classifier-v1";
+    public const string ArchitectureVersion = "feature-classifier-v2";
 
     /// <summary>Images per forward pass in the batched helpers.</summary>
     public const int DefaultBatchSize = 500;
@@ -121,8 +126,8 @@ public sealed class FeatureClassifier : nn.Module<Tensor, Tensor>
         Width = width;
         ClassCount = classCount;
         conv1 = nn.Conv2d(channels, 32, 5, stride: 2, padding: 2);
-        conv2 = nn.Conv2d(32, 64, 3, padding: 1);
-        fc1 = nn.Linear(64L * (ConvHeight(height) / 2) * (ConvHeight(width) / 2), FeatureSize);
+        conv2 = nn.Conv2d(32, 64, 3, stride: 2, padding: 1);
+        fc1 = nn.Linear(64L * ConvSide(height) * ConvSide(width), FeatureSize);
         fc2 = nn.Linear(FeatureSize, classCount);
         RegisterComponents();
     }
@@ -142,14 +147,14 @@ public sealed class FeatureClassifier : nn.Module<Tensor, Tensor>
     /// <summary>Logits (B, K) of images (B, C, H, W).</summary>
     public override Tensor forward(Tensor x) => fc2.call(Features(x));
 
-    /// <summary>Features (B, 128): the ReLU output of the penultimate layer. Gradients flow unless the caller disables them.</summary>
+    /// <summary>Features (B, 128): the SiLU output of the penultimate layer. Gradients flow unless the caller disables them.</summary>
     public Tensor Features(Tensor x)
     {
         CheckShape(x);
         using var scope = NewDisposeScope();
-        var h = F.max_pool2d(F.relu(conv1.call(x)), 2);  // (B, 32, H/4, W/4): 7×7 for 28×28
-        h = F.max_pool2d(F.relu(conv2.call(h)), 2);      // (B, 64, H/8, W/8): 3×3 for 28×28
-        return F.relu(fc1.call(h.flatten(1))).MoveToOuterDisposeScope(); // (B, 128)
+        var h = F.silu(conv1.call(x));                  // (B, 32, ⌈H/2⌉, ⌈W/2⌉): 14×14 for 28×28
+        h = F.silu(conv2.call(h));                      // (B, 64, ⌈H/4⌉, ⌈W/4⌉): 7×7 for 28×28
+        return F.silu(fc1.call(h.flatten(1))).MoveToOuterDisposeScope(); // (B, 128)
     }
 
     /// <summary>Logits (B, K).</summary>
@@ -302,8 +307,8 @@ public sealed class FeatureClassifier : nn.Module<Tensor, Tensor>
         return picked.gather(3, colIndex).MoveToOuterDisposeScope();                       // (B, C, H, W)
     }
 
-    /// <summary>Side after conv1 (stride 2) and the first 2×2 max-pool.</summary>
-    static long ConvHeight(int side) => (side + 1) / 2 / 2;
+    /// <summary>Side after the two stride-2 convolutions: ⌈⌈side/2⌉/2⌉.</summary>
+    static long ConvSide(int side) => ((side + 1) / 2 + 1) / 2;
 
     void CheckShape(Tensor x)
     {

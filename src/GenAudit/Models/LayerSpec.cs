@@ -16,6 +16,7 @@ namespace GenAudit.Models;
 [JsonDerivedType(typeof(BatchNorm2dSpec), "BatchNorm2d")]
 [JsonDerivedType(typeof(ReluSpec), "ReLU")]
 [JsonDerivedType(typeof(LeakyReluSpec), "LeakyReLU")]
+[JsonDerivedType(typeof(SiluSpec), "SiLU")]
 [JsonDerivedType(typeof(SigmoidSpec), "Sigmoid")]
 [JsonDerivedType(typeof(TanhSpec), "Tanh")]
 [JsonDerivedType(typeof(FlattenSpec), "Flatten")]
@@ -69,6 +70,13 @@ public sealed record ReluSpec : LayerSpec
 {
     /// <inheritdoc />
     public override nn.Module<Tensor, Tensor> Build() => nn.ReLU();
+}
+
+/// <summary>nn.SiLU(): x·σ(x).</summary>
+public sealed record SiluSpec : LayerSpec
+{
+    /// <inheritdoc />
+    public override nn.Module<Tensor, Tensor> Build() => nn.SiLU();
 }
 
 /// <summary>nn.LeakyReLU(slope).</summary>

@@ -22,6 +22,15 @@ public enum VaeLikelihood
     Gaussian,
 }
 
+/// <summary>Hidden-layer activation of the networks that map a latent to data (generator, VAE decoder).</summary>
+public enum HiddenActivation
+{
+    /// <summary>ReLU, as in DCGAN (Radford et al. 2016). Piecewise linear: path integrals over it (Integrated Gradients) converge slowly.</summary>
+    Relu,
+    /// <summary>SiLU, x·σ(x) (Elfwing et al. 2018; PyTorch nn.SiLU). Smooth, so Integrated Gradients' quadrature converges fast.</summary>
+    Silu,
+}
+
 /// <summary>
 /// Everything needed to build a model's networks; saved in every run manifest so that the weights
 /// can be rebuilt (in GenAudit or PyTorch) without guessing.
@@ -42,6 +51,12 @@ public sealed record ModelConfig
 
     /// <summary>Hidden width of MLP layers (2D data) or the base channel count of convolutional networks (images).</summary>
     public int Width { get; init; } = 128;
+
+    /// <summary>Hidden layers of each MLP (2D data only; convolutional networks have a fixed depth). Default: 2.</summary>
+    public int Depth { get; init; } = 2;
+
+    /// <summary>Hidden activation of the generator and the VAE decoder (discriminators keep LeakyReLU(0.2), encoders ReLU). Default: ReLU.</summary>
+    public HiddenActivation Activation { get; init; } = HiddenActivation.Relu;
 
     /// <summary>Size of the generator's label embedding (conditional GAN).</summary>
     public int EmbeddingSize { get; init; } = 32;
@@ -69,6 +84,8 @@ public sealed record ModelConfig
     {
         if (LatentSize < 1) throw new ArgumentException($"latent size must be at least 1, got {LatentSize}");
         if (Width < 1) throw new ArgumentException($"width must be at least 1, got {Width}");
+        if (Depth < 1) throw new ArgumentException($"depth must be at least 1 hidden layer, got {Depth}");
+        if (!Enum.IsDefined(Activation)) throw new ArgumentException($"activation {(int)Activation} is not relu or silu");
         if (IsConditional && ConditionCount < 2)
             throw new ArgumentException($"a conditional model ({Family}) needs labelled data with at least 2 classes; this data has {ConditionCount}");
         if (!IsConditional && ConditionCount != 0)

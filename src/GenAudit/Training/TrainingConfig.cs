@@ -143,13 +143,13 @@ public sealed record TrainingConfig
         "ring8" or "grid25" => new TrainingConfig
         {
             Data = data,
-            Model = new ModelConfig { LatentSize = 16, Width = 128 },
+            Model = new ModelConfig { LatentSize = 16, Width = 128, Depth = 3 },
             BatchSize = 256,
             LearningRateG = 2e-3,
             LearningRateD = 2e-3,
             R1Gamma = 0.1,
             LearningRateDecay = 0.1,
-            Steps = 6000,
+            Steps = 20000,
             EmaDecay = 0.999,
             CheckpointEvery = 2000,
             Threads = 1,
@@ -157,7 +157,7 @@ public sealed record TrainingConfig
         _ => new TrainingConfig
         {
             Data = data,
-            Model = new ModelConfig { LatentSize = 64, Width = 64, DataShape = [1, 28, 28] },
+            Model = new ModelConfig { LatentSize = 64, Width = 64, DataShape = [1, 28, 28], Activation = HiddenActivation.Silu },
             BatchSize = 64,
             Steps = 3000,
         },

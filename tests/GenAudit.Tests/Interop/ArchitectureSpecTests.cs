@@ -20,6 +20,8 @@ public class ArchitectureSpecTests
 
     [Theory]
     [InlineData("gan:mlp:latent=16,width=128,data=2")]
+    [InlineData("gan:mlp:latent=16,width=256,data=2,depth=4")]
+    [InlineData("gan:conv:latent=64,width=64,shape=1x28x28,activation=silu")]
     [InlineData("gan:conv:latent=64,width=64,shape=1x28x28,conditions=10,embedding=32,sn")]
     [InlineData("vae:conv:latent=8,width=32,shape=3x32x32,conditions=4,likelihood=gaussian,sigma=0.05")]
     public void FormatIsTheCanonicalFormAndParsesBack(string spec)
@@ -31,7 +33,10 @@ public class ArchitectureSpecTests
     [InlineData("gan:mlp", "expected three ':'-separated parts")]
     [InlineData("flow:mlp:latent=2,data=2", "family 'flow' is not gan or vae")]
     [InlineData("gan:mlp:width=8,data=2", "'latent=' is required")]
-    [InlineData("gan:mlp:latent=4,data=2,depth=3", "unknown key depth")]
+    [InlineData("gan:mlp:latent=4,data=2,colour=3", "unknown key colour")]
+    [InlineData("gan:conv:latent=4,shape=1x28x28,depth=3", "depth= applies to mlp networks only")]
+    [InlineData("gan:mlp:latent=4,data=2,depth=0", "depth must be at least 1")]
+    [InlineData("gan:mlp:latent=4,data=2,activation=tanh", "activation=tanh is not relu or silu")]
     [InlineData("gan:conv:latent=4,shape=28x28", "shape=28x28 is not CxHxW")]
     [InlineData("gan:conv:latent=4,shape=1x30x30", "multiple of 4")]
     [InlineData("gan:mlp:latent=4,data=2,sigma=1", "likelihood and sigma apply to vae only")]

@@ -22,7 +22,8 @@ public class Ring8Tests
         using var generator = new Generator(2024);
         var points = trainer.Sampler.Generate(torch.randn([2500, config.Model.LatentSize], generator: generator));
         var coverage = Mixture2D.Ring8.Evaluate(points);
-        Assert.True(coverage.ModesCaptured >= 7, $"modes captured {coverage.ModesCaptured}");
-        Assert.True(coverage.HighQualityFraction >= 0.75, $"high-quality fraction {coverage.HighQualityFraction:P1}");
+        // The defaults (docs/benchmarks.md) reach 8 modes and about 97% high quality over ten seeds.
+        Assert.True(coverage.ModesCaptured == 8, $"modes captured {coverage.ModesCaptured}");
+        Assert.True(coverage.HighQualityFraction >= 0.90, $"high-quality fraction {coverage.HighQualityFraction:P1}");
     }
 }
