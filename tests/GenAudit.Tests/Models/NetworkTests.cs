@@ -46,6 +46,55 @@ public class NetworkTests
     }
 
     [Fact]
+    public void DepthAndActivationShapeTheLayerLists()
+    {
+        var points = new ModelConfig { DataShape = [2], LatentSize = 16, Width = 32, Depth = 3, Activation = HiddenActivation.Silu };
+        var generator = Architectures.Generator(points, 16);
+        Assert.Equal(["Linear", "SiLU", "Linear", "SiLU", "Linear", "SiLU", "Linear"], generator.Select(Kind));
+        Assert.Equal([new LinearSpec(16, 32), new LinearSpec(32, 32), new LinearSpec(32, 32), new LinearSpec(32, 2)], generator.OfType<LinearSpec>());
+        // Discriminators keep LeakyReLU and encoders ReLU whatever the generator's activation.
+        Assert.Equal(["Linear", "LeakyReLU", "Linear", "LeakyReLU", "Linear", "LeakyReLU"], Architectures.DiscriminatorBody(points, out var features).Select(Kind));
+        Assert.Equal(32, features);
+        Assert.Equal(["Linear", "ReLU", "Linear", "ReLU", "Linear", "ReLU"], Architectures.EncoderBody(points, out _).Select(Kind));
+
+        var images = new ModelConfig { DataShape = [1, 28, 28], LatentSize = 8, Width = 8, Activation = HiddenActivation.Silu };
+        Assert.Equal(2, Architectures.Generator(images, 8).Count(l => l is SiluSpec));
+        Assert.DoesNotContain(Architectures.Generator(images, 8), l => l is ReluSpec);
+        Assert.Equal(2, Architectures.Decoder(images with { Family = ModelFamily.Vae }, 8).Count(l => l is SiluSpec));
+
+        // The type names are PyTorch's, and a manifest written before these settings existed reads as depth 2 with ReLU.
+        var json = System.Text.Json.JsonSerializer.Serialize<IReadOnlyList<LayerSpec>>(generator, GenAudit.Core.Json.Options);
+        Assert.Contains("\"type\": \"SiLU\"", json);
+        Assert.Equal(generator, System.Text.Json.JsonSerializer.Deserialize<List<LayerSpec>>(json, GenAudit.Core.Json.Options));
+        var old = System.Text.Json.JsonSerializer.Deserialize<ModelConfig>("{\"family\": \"gan\", \"dataShape\": [2], \"latentSize\": 16, \"width\": 128}", GenAudit.Core.Json.Options)!;
+        Assert.Equal((2, HiddenActivation.Relu), (old.Depth, old.Activation));
+        Assert.Equal(["Linear", "ReLU", "Linear", "ReLU", "Linear"], Architectures.Generator(old, 16).Select(Kind));
+
+        static string Kind(LayerSpec layer) => layer switch
+        {
+            LinearSpec => "Linear",
+            SiluSpec => "SiLU",
+            ReluSpec => "ReLU",
+            LeakyReluSpec => "LeakyReLU",
+            _ => layer.GetType().Name,
+        };
+    }
+
+    [Fact]
+    public void SiluGeneratorComputesXTimesSigmoidOfX()
+    {
+        using var scope = NewDisposeScope();
+        var config = new ModelConfig { DataShape = [2], LatentSize = 3, Width = 4, Depth = 1, Activation = HiddenActivation.Silu };
+        var g = new GanGenerator(config);
+        g.eval();
+        var z = torch.randn(5, 3, dtype: ScalarType.Float32);
+        var state = g.state_dict();
+        var h = z.matmul(state["net.0.weight"].t()) + state["net.0.bias"];
+        var expected = (h * (1 / (1 + (-h).exp()))).matmul(state["net.2.weight"].t()) + state["net.2.bias"];
+        Assert.True(g.Generate(z, null).allclose(expected, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
     public void ProjectionDiscriminatorAddsTheEmbeddingInnerProduct()
     {
         using var scope = NewDisposeScope();
