@@ -83,6 +83,7 @@ public static class ModelImport
         var run = NewRun(outDirectory);
         var dataRecord = DescribeData(data, config.DataShape, config.ConditionCount);
         var tensors = PyTorchStateDict.Load(weightsPath, key);
+        var strippedPrefix = StripWrapperPrefix(tensors);
         using var network = config.IsGan ? (nn.Module)new GanGenerator(config) : new Vae(config);
         try
         {
@@ -111,9 +112,26 @@ public static class ModelImport
                 Sha256 = Checkpoint.Sha256(weightsPath),
                 Architecture = ArchitectureSpec.Format(config),
                 Key = key,
+                StrippedPrefix = strippedPrefix,
             },
         });
         return run;
+    }
+
+    /// <summary>
+    /// nn.DataParallel and DistributedDataParallel save their wrapped module's weights as "module.&lt;name&gt;".
+    /// When every key carries that prefix, removes it in place and returns it; otherwise returns null.
+    /// </summary>
+    internal static string? StripWrapperPrefix(Dictionary<string, Tensor> tensors)
+    {
+        const string prefix = "module.";
+        if (tensors.Count == 0 || !tensors.Keys.All(k => k.StartsWith(prefix, StringComparison.Ordinal))) return null;
+        foreach (var name in tensors.Keys.ToList())
+        {
+            tensors[name[prefix.Length..]] = tensors[name];
+            tensors.Remove(name);
+        }
+        return prefix;
     }
 
     /// <summary>Opens an imported ONNX run: verifies the copy against the manifest's SHA-256 and re-checks the graph.</summary>

@@ -66,6 +66,8 @@ public sealed record ImportRecord
     public string? Architecture { get; init; }
     /// <summary>PyTorch: the checkpoint entry that held the state dict (--key), if any.</summary>
     public string? Key { get; init; }
+    /// <summary>PyTorch: the prefix removed from every key ("module." of nn.DataParallel / DistributedDataParallel), if any.</summary>
+    public string? StrippedPrefix { get; init; }
 }
 
 /// <summary>Paths inside a run directory.</summary>

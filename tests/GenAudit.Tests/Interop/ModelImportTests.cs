@@ -144,6 +144,27 @@ public class ModelImportTests
     }
 
     [Fact]
+    public void DataParallelWeightsLoseTheirModulePrefix()
+    {
+        using var scope = NewDisposeScope();
+        using var folder = new TempFolder();
+        const string arch = "gan:mlp:latent=4,width=8,data=2";
+        using var original = new GanGenerator(ArchitectureSpec.Parse(arch));
+        TorchSaveWriter.Save(folder.File("ddp.pt"), original.state_dict().Select(kv => ("module." + kv.Key, kv.Value)));
+        ModelImport.ImportPyTorch(folder.File("ddp.pt"), arch, folder.File("run"));
+        using var run = RunLoader.Load(folder.File("run"));
+        Assert.Equal("module.", run.Manifest.Import!.StrippedPrefix);
+        var z = Latents(2, 3, 4);
+        using var noGrad = no_grad();
+        Assert.True(Same(original.Generate(z), run.Generator.Generate(z)));
+
+        // A prefix on only some keys is not a wrapper's: nothing is renamed and the mismatch is reported.
+        TorchSaveWriter.Save(folder.File("mixed.pt"), original.state_dict().Select((kv, i) => (i == 0 ? "module." + kv.Key : kv.Key, kv.Value)));
+        var error = Assert.Throws<InvalidDataException>(() => ModelImport.ImportPyTorch(folder.File("mixed.pt"), arch, folder.File("mixed")));
+        Assert.Contains("unexpected: module.net.0.", error.Message);
+    }
+
+    [Fact]
     public void WeightsForAnotherArchitectureListTheOffendingKeys()
     {
         using var folder = new TempFolder();
