@@ -86,14 +86,15 @@ public sealed record TrainedFeatureClassifier(FeatureClassifier Classifier, Feat
 /// Inception-v3's pool features play for ImageNet-like images.
 /// </summary>
 /// <remarks>
-/// Architecture (PyTorch names), an all-convolutional network (Springenberg et al. 2015) with smooth units:
-/// conv1 = Conv2d(C, 32, 5, stride=2, padding=2) → SiLU → conv2 = Conv2d(32, 64, 3, stride=2, padding=1) → SiLU →
-/// flatten → fc1 = Linear(64·⌈⌈H/2⌉/2⌉·⌈⌈W/2⌉/2⌉, 128) → SiLU (the features) → fc2 = Linear(128, K) (the logits).
-/// Every operation is smooth (SiLU, x·σ(x), and strided convolutions instead of ReLU and max pooling), so
-/// the logits are smooth functions of the image: path integrals such as Integrated Gradients converge at
-/// the rate of their quadrature rule instead of stalling on ReLU kinks and max-pool switches. Measured on
-/// the same recipe (docs/metrics-evaluate.md): average pooling cost 1.2 points of MNIST accuracy, strided
-/// convolutions none of Fashion-MNIST's.
+/// Architecture (PyTorch names): conv1 = Conv2d(C, 32, 5, stride=2, padding=2) → SiLU → soft 2×2 max pool →
+/// conv2 = Conv2d(32, 64, 3, padding=1) → SiLU → soft 2×2 max pool → flatten →
+/// fc1 = Linear(64·⌊⌈H/2⌉/4⌋·⌊⌈W/2⌉/4⌋, 128) → SiLU (the features) → fc2 = Linear(128, K) (the logits).
+/// The soft max pool is log-sum-exp pooling with temperature 0.25 (<see cref="SoftMaxPool"/>). Every
+/// operation is smooth, so the logits are smooth functions of the image: path integrals such as
+/// Integrated Gradients converge at the rate of their quadrature rule instead of stalling on ReLU kinks
+/// and max-pool switches, while the features keep the local translation invariance of max pooling
+/// (average pooling or strided convolutions lost accuracy or changed the quality metrics' geometry;
+/// measurements in docs/metrics-evaluate.md).
 /// No dropout or batch norm, so training and eval mode compute the same function; the helpers still
 /// switch to eval mode.
 /// </remarks>
@@ -126,7 +127,7 @@ public sealed class FeatureClassifier : nn.Module<Tensor, Tensor>
         Width = width;
         ClassCount = classCount;
         conv1 = nn.Conv2d(channels, 32, 5, stride: 2, padding: 2);
-        conv2 = nn.Conv2d(32, 64, 3, stride: 2, padding: 1);
+        conv2 = nn.Conv2d(32, 64, 3, padding: 1);
         fc1 = nn.Linear(64L * ConvSide(height) * ConvSide(width), FeatureSize);
         fc2 = nn.Linear(FeatureSize, classCount);
         RegisterComponents();
@@ -152,8 +153,8 @@ public sealed class FeatureClassifier : nn.Module<Tensor, Tensor>
     {
         CheckShape(x);
         using var scope = NewDisposeScope();
-        var h = F.silu(conv1.call(x));                  // (B, 32, ⌈H/2⌉, ⌈W/2⌉): 14×14 for 28×28
-        h = F.silu(conv2.call(h));                      // (B, 64, ⌈H/4⌉, ⌈W/4⌉): 7×7 for 28×28
+        var h = SoftMaxPool(F.silu(conv1.call(x)));     // (B, 32, H/4, W/4): 7×7 for 28×28
+        h = SoftMaxPool(F.silu(conv2.call(h)));         // (B, 64, H/8, W/8): 3×3 for 28×28
         return F.silu(fc1.call(h.flatten(1))).MoveToOuterDisposeScope(); // (B, 128)
     }
 
@@ -307,8 +308,28 @@ public sealed class FeatureClassifier : nn.Module<Tensor, Tensor>
         return picked.gather(3, colIndex).MoveToOuterDisposeScope();                       // (B, C, H, W)
     }
 
-    /// <summary>Side after the two stride-2 convolutions: ⌈⌈side/2⌉/2⌉.</summary>
-    static long ConvSide(int side) => ((side + 1) / 2 + 1) / 2;
+    /// <summary>Side after conv1 (stride 2) and two 2×2 pools.</summary>
+    static long ConvSide(int side) => (side + 1) / 2 / 2 / 2;
+
+    /// <summary>Temperature τ of <see cref="SoftMaxPool"/>.</summary>
+    const double PoolTemperature = 0.25;
+
+    /// <summary>
+    /// 2×2 log-sum-exp pooling, τ·log(mean(exp(x/τ))): a smooth maximum within τ·log 4 of max pooling.
+    /// Computed as m + τ·log(mean(exp((x − m)/τ))) with m the max, which is the same function (its
+    /// gradient is the softmax weights, the m terms cancel) without overflow. (B, C, H, W) → (B, C, H/2, W/2).
+    /// </summary>
+    static Tensor SoftMaxPool(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        // The temperature enters as 0-dim tensors owned by the scope: a Scalar made implicitly from a double
+        // was seen to reach libtorch already freed ("Unknown scalar type") under allocation pressure.
+        var temperature = torch.tensor((float)PoolTemperature, dtype: x.dtype, device: x.device);   // ()
+        var m = F.max_pool2d(x, 2).detach();                                                        // (B, C, H/2, W/2)
+        var window = x.narrow(2, 0, m.shape[2] * 2).narrow(3, 0, m.shape[3] * 2);                  // (B, C, H', W'), even sides
+        var shifted = (window - F.interpolate(m, scale_factor: [2, 2], mode: InterpolationMode.Nearest)).div(temperature);
+        return m.add(F.avg_pool2d(shifted.exp(), 2).log().mul(temperature)).MoveToOuterDisposeScope(); // (B, C, H/2, W/2)
+    }
 
     void CheckShape(Tensor x)
     {
