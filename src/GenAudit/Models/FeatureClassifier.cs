@@ -312,14 +312,14 @@ public sealed class FeatureClassifier : nn.Module<Tensor, Tensor>
     static long ConvSide(int side) => (side + 1) / 2 / 2 / 2;
 
     /// <summary>Temperature τ of <see cref="SoftMaxPool"/>.</summary>
-    const double PoolTemperature = 0.25;
+    internal const double PoolTemperature = 0.25;
 
     /// <summary>
     /// 2×2 log-sum-exp pooling, τ·log(mean(exp(x/τ))): a smooth maximum within τ·log 4 of max pooling.
     /// Computed as m + τ·log(mean(exp((x − m)/τ))) with m the max, which is the same function (its
     /// gradient is the softmax weights, the m terms cancel) without overflow. (B, C, H, W) → (B, C, H/2, W/2).
     /// </summary>
-    static Tensor SoftMaxPool(Tensor x)
+    internal static Tensor SoftMaxPool(Tensor x)
     {
         using var scope = NewDisposeScope();
         // The temperature enters as 0-dim tensors owned by the scope: a Scalar made implicitly from a double

@@ -78,6 +78,41 @@ public class FeatureClassifierTests(MnistClassifierFixture mnist, ITestOutputHel
     }
 
     [Fact]
+    public void SoftMaxPoolIsLogSumExpOverEachWindowAndStaysNearTheMax()
+    {
+        using var scope = NewDisposeScope();
+        // Odd sides (5×7) check that the last row and column are dropped as max_pool2d drops them; values up
+        // to ±60 would overflow exp(x/τ) in float32 without the max shift.
+        var x = (rand([2, 3, 5, 7], generator: new Generator(3)) * 120 - 60).requires_grad_(true);
+        var pooled = FeatureClassifier.SoftMaxPool(x);
+        Assert.Equal([2L, 3, 2, 3], pooled.shape);
+        double tau = FeatureClassifier.PoolTemperature;
+        var values = x.detach().to(ScalarType.Float64).data<double>().ToArray();
+        var got = pooled.detach().to(ScalarType.Float64).data<double>().ToArray();
+        double maxDrop = 0;
+        for (int n = 0; n < 6; n++)
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 3; j++)
+                {
+                    var window = new[] { (0, 0), (0, 1), (1, 0), (1, 1) }.Select(d => values[n * 35 + (2 * i + d.Item1) * 7 + 2 * j + d.Item2]).ToArray();
+                    double max = window.Max();
+                    double expected = max + tau * Math.Log(window.Average(v => Math.Exp((v - max) / tau))); // brute force, float64
+                    double actual = got[(n * 2 + i) * 3 + j];
+                    Assert.Equal(expected, actual, 4);
+                    Assert.InRange(actual, max - tau * Math.Log(4) - 1e-4, max + 1e-4);
+                    maxDrop = Math.Max(maxDrop, max - actual);
+                }
+        Assert.True(maxDrop > 0.01, "some window has no clear winner, so the pool must differ from max pooling there");
+        // The gradient is the softmax of each window over x/τ: its entries are positive and sum to 1 per window.
+        pooled.sum().backward();
+        var gradient = x.grad!;
+        Assert.True(gradient.narrow(2, 0, 4).narrow(3, 0, 6).ge(0).all().item<bool>());
+        var windowSums = nn.functional.avg_pool2d(gradient.narrow(2, 0, 4).narrow(3, 0, 6), 2) * 4;
+        Assert.True(windowSums.allclose(ones_like(windowSums), rtol: 1e-5, atol: 1e-5));
+        Assert.Equal(0f, gradient.narrow(2, 4, 1).abs().sum().item<float>());
+    }
+
+    [Fact]
     public void SecondGetOrTrainLoadsFromTheCacheWithIdenticalFeatures()
     {
         var log = new MessageLog();
