@@ -17,22 +17,8 @@ namespace GenAudit.Tests.Cli;
 [Collection(MnistClassifierCollection.Name)]
 public class ExplainCommandTests(MnistClassifierFixture mnist, ITestOutputHelper output)
 {
-    /// <summary>The app with the explain and import verbs, wired as GenAuditApp wires them.</summary>
-    static CommandApp App(IAnsiConsole console)
-    {
-        var registrar = new TypeRegistrar();
-        registrar.RegisterInstance(typeof(IAnsiConsole), console);
-        var app = new CommandApp(registrar);
-        app.Configure(config =>
-        {
-            config.SetApplicationName("genaudit");
-            config.ConfigureConsole(console);
-            config.SetExceptionHandler((exception, _) => ErrorReporter.Report(console, exception));
-            config.AddCommand<ExplainCommand>("explain");
-            config.AddCommand<ImportCommand>("import");
-        });
-        return app;
-    }
+    /// <summary>The app exactly as the genaudit executable builds it.</summary>
+    static CommandApp App(IAnsiConsole console) => GenAuditApp.Create(console);
 
     (int Code, string Output) Run(params string[] args)
     {

@@ -52,20 +52,7 @@ public sealed class TinyImageRunFixture : IDisposable
 public class LatentsRunnerTests(TinyImageRunFixture fixture) : IClassFixture<TinyImageRunFixture>
 {
     /// <summary>The app as GenAuditApp builds it, plus the latents verb (registered there separately).</summary>
-    internal static int Cli(TestConsole console, params string[] args)
-    {
-        var registrar = new TypeRegistrar();
-        registrar.RegisterInstance(typeof(IAnsiConsole), console);
-        var app = new CommandApp(registrar);
-        app.Configure(config =>
-        {
-            config.ConfigureConsole(console);
-            config.SetExceptionHandler((exception, _) => ErrorReporter.Report(console, exception));
-            config.AddCommand<TrainCommand>("train");
-            config.AddCommand<LatentsCommand>("latents");
-        });
-        return app.Run(GenAuditApp.NormaliseArguments(args));
-    }
+    internal static int Cli(TestConsole console, params string[] args) => GenAuditApp.Run(args, console);
 
     /// <summary>Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations, in plain doubles: (eigenvalues, eigenvectors as columns).</summary>
     static (double[] Values, double[,] Vectors) Jacobi(double[,] a)

@@ -11,21 +11,8 @@ namespace GenAudit.Tests.Interop;
 
 public class ImportCommandTests
 {
-    /// <summary>The app as GenAuditApp builds it, plus the import verb (registered there separately).</summary>
-    static int Run(TestConsole console, params string[] args)
-    {
-        var registrar = new TypeRegistrar();
-        registrar.RegisterInstance(typeof(IAnsiConsole), console);
-        var app = new CommandApp(registrar);
-        app.Configure(config =>
-        {
-            config.ConfigureConsole(console);
-            config.SetExceptionHandler((exception, _) => ErrorReporter.Report(console, exception));
-            config.AddCommand<ImportCommand>("import");
-            config.AddCommand<GenerateCommand>("generate");
-        });
-        return app.Run(GenAuditApp.NormaliseArguments(args));
-    }
+    /// <summary>The app exactly as the genaudit executable builds it.</summary>
+    static int Run(TestConsole console, params string[] args) => GenAuditApp.Run(args, console);
 
     [Fact]
     public void ImportedOnnxAndPyTorchRunsGenerateUnchanged()

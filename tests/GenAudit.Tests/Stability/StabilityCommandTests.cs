@@ -20,20 +20,8 @@ namespace GenAudit.Tests.Stability;
 [Collection(TorchThreadsCollection.Name)]
 public class StabilityCommandTests(ITestOutputHelper output)
 {
-    /// <summary>The app with the stability verb registered as GenAuditApp registers it.</summary>
-    static int Run(TestConsole console, params string[] args)
-    {
-        var registrar = new TypeRegistrar();
-        registrar.RegisterInstance(typeof(IAnsiConsole), console);
-        var app = new CommandApp(registrar);
-        app.Configure(config =>
-        {
-            config.ConfigureConsole(console);
-            config.SetExceptionHandler((exception, _) => ErrorReporter.Report(console, exception));
-            config.AddCommand<StabilityCommand>("stability");
-        });
-        return app.Run(GenAuditApp.NormaliseArguments(args));
-    }
+    /// <summary>The app exactly as the genaudit executable builds it.</summary>
+    static int Run(TestConsole console, params string[] args) => GenAuditApp.Run(args, console);
 
     // A small ring8 GAN trained for a few steps with the real trainer.
     static void TrainRing8(string folder, long seed)
