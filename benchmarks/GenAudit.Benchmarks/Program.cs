@@ -6,8 +6,10 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Benchmarks run in process: a generated out-of-process project would carry an unpatched copy of
 // libLibTorchSharp.so (see Directory.Build.targets) and could not load libtorch on Debian 12.
 // Run with: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- --filter '*Training*'
+// Convolution shapes per oneDNN ISA: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- numerics-probe
 // The mode-collapse table: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- mode-collapse --seeds 10
 if (args.Length > 0 && args[0] == "training-overhead") return GenAudit.Benchmarks.TrainingOverhead.Run(args[1..]);
+if (args.Length > 0 && args[0] == "numerics-probe") return GenAudit.Benchmarks.NumericsProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "mode-collapse") return GenAudit.Benchmarks.ModeCollapseBenchmark.Run(args[1..]);
 
 var config = DefaultConfig.Instance

@@ -35,6 +35,10 @@ public static class AuditReport
 
     static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 
+    // A failed numerics self-check is a finding of the audit, shown like a failed gate.
+    static string Numerics(Core.NumericsRecord n) =>
+        n.Certified ? E(n.Describe()) : "<span class=\"fail\">" + E(n.Describe() + " — determinism is not certified on this machine") + "</span>";
+
     static string F(double? value) => value switch
     {
         null => "—",
@@ -91,6 +95,8 @@ public static class AuditReport
         Row("seed", E(config.Seed.ToString(CultureInfo.InvariantCulture)));
         Row("versions (training)", E($"GenAudit {manifest.Versions.GenAudit}, TorchSharp {manifest.Versions.TorchSharp}, libtorch {manifest.Versions.LibTorch}, {manifest.Versions.DotNet}, {manifest.Versions.Os}"));
         Row("versions (audit)", E($"GenAudit {card.AuditVersions.GenAudit}, TorchSharp {card.AuditVersions.TorchSharp}, libtorch {card.AuditVersions.LibTorch}, {card.AuditVersions.DotNet}"));
+        Row("CPU and kernels (training)", manifest.Versions.Numerics is { } trained ? Numerics(trained) : E("not recorded (run made before GenAudit recorded it)"));
+        Row("CPU and kernels (audit)", card.AuditVersions.Numerics is { } audited ? Numerics(audited) : E("not recorded"));
         Row("architecture", "<details><summary>" + E(string.Join("; ", manifest.Networks.Select(n => $"{n.Name}: {n.Forward}"))) + "</summary><pre>"
             + E(JsonSerializer.Serialize(manifest.Networks, Core.Json.Options)) + "</pre></details>");
         Row("full configuration", "<details><summary>manifest config</summary><pre>" + E(JsonSerializer.Serialize(config, Core.Json.Options)) + "</pre></details>");

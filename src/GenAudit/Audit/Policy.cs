@@ -72,6 +72,7 @@ public sealed class Policy
     public const string DefaultJson = """
         {
           "repeat": { "min": 1 },
+          "determinism.kernels": { "min": 1 },
           "precision": { "min": 0.5 },
           "coverage": { "min": 0.25 },
           "classes.covered": { "min": 9 },

@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using GenAudit.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,7 +9,8 @@ namespace GenAudit.Stability;
 /// <param name="SameSeedMaxAbsDiff">Same seed twice: z drawn from two generators with the same seed, each through its own call.</param>
 /// <param name="ThreadsMaxAbsDiff">One torch thread against <paramref name="ThreadCount"/> threads; null when not checked.</param>
 /// <param name="ThreadCount">Threads of the "all threads" run.</param>
-public sealed record DeterminismResult(double SameSeedMaxAbsDiff, double? ThreadsMaxAbsDiff, int ThreadCount)
+/// <param name="KernelsCertified">False when the start-up numerics self-check found libtorch's convolutions wrong or not repeatable on this CPU (docs/numerics.md): then a 0 difference here does not certify determinism.</param>
+public sealed record DeterminismResult(double SameSeedMaxAbsDiff, double? ThreadsMaxAbsDiff, int ThreadCount, bool KernelsCertified = true)
 {
     /// <summary>True when the same seed gave bitwise identical samples.</summary>
     public bool SameSeedIdentical => SameSeedMaxAbsDiff == 0;
@@ -30,7 +32,8 @@ public static class Determinism
         var first = Sample(model, count, batchSize, seed);
         var second = Sample(model, count, batchSize, seed);
         var sameSeed = PairStability.MaxAbsDiff(first, second);
-        if (!checkThreads) return new DeterminismResult(sameSeed, null, original);
+        var certified = TorchRuntime.Numerics.Certified;
+        if (!checkThreads) return new DeterminismResult(sameSeed, null, original, certified);
 
         try
         {
@@ -38,7 +41,7 @@ public static class Determinism
             var single = Sample(model, count, batchSize, seed);
             set_num_threads(all);
             var multi = Sample(model, count, batchSize, seed);
-            return new DeterminismResult(sameSeed, PairStability.MaxAbsDiff(single, multi), all);
+            return new DeterminismResult(sameSeed, PairStability.MaxAbsDiff(single, multi), all, certified);
         }
         finally
         {

@@ -39,7 +39,7 @@ public sealed record StabilityReport(
     /// list of <see cref="DynamicsFlag"/> that JSON writes as objects {kind, step, series, message}):
     /// <c>repeat</c>, <c>local.&lt;eps&gt;.&lt;similarity&gt;</c>, <c>worstCase.&lt;eps&gt;.&lt;similarity&gt;</c>,
     /// <c>conditionConsistency</c>, <c>ppl</c>, <c>lipschitz.mean</c>, <c>lipschitz.worst</c>,
-    /// <c>determinism.threads.maxAbsDiff</c>, <c>dynamics.flags</c>, <c>seeds.&lt;metric&gt;.mean|std|cv</c>,
+    /// <c>determinism.threads.maxAbsDiff</c>, <c>determinism.kernels</c>, <c>dynamics.flags</c>, <c>seeds.&lt;metric&gt;.mean|std|cv</c>,
     /// plus the supporting keys documented in docs/metrics-stability.md.
     /// </summary>
     public IReadOnlyDictionary<string, object?> ToFlatDictionary()
@@ -71,6 +71,7 @@ public sealed record StabilityReport(
         flat["lipschitz.worstMean"] = Lipschitz.WorstMean;
         flat["determinism.seed.maxAbsDiff"] = Determinism.SameSeedMaxAbsDiff;
         flat["determinism.threads.maxAbsDiff"] = Determinism.ThreadsMaxAbsDiff;
+        flat["determinism.kernels"] = Determinism.KernelsCertified ? 1.0 : 0.0;
         flat["dynamics.flags"] = DynamicsFlags;
         if (DynamicsFlags is null) flat["dynamics.reason"] = "no training history was given";
 

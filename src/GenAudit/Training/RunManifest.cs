@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using System.Runtime.InteropServices;
 using GenAudit.Models;
 
@@ -9,6 +10,9 @@ public sealed record DataRecord(string Name, string Fingerprint, long Count, lon
 /// <summary>Versions of everything that can change a result.</summary>
 public sealed record VersionRecord(string GenAudit, string TorchSharp, string LibTorch, string DotNet, string Os, int Threads)
 {
+    /// <summary>The CPU, its ISA, how libtorch's convolutions were configured and the numerics self-check; null in manifests written before it existed.</summary>
+    public NumericsRecord? Numerics { get; init; }
+
     /// <summary>The versions of this process.</summary>
     public static VersionRecord Current() => new(
         typeof(VersionRecord).Assembly.GetName().Version?.ToString(3) ?? "unknown",
@@ -16,7 +20,10 @@ public sealed record VersionRecord(string GenAudit, string TorchSharp, string Li
         global::TorchSharp.torch.__version__,
         RuntimeInformation.FrameworkDescription,
         RuntimeInformation.OSDescription,
-        global::TorchSharp.torch.get_num_threads());
+        global::TorchSharp.torch.get_num_threads())
+    {
+        Numerics = TorchRuntime.Numerics,
+    };
 }
 
 /// <summary>
