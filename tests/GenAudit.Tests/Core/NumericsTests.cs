@@ -24,7 +24,7 @@ public sealed class NumericsTests
     }
 
     [Fact]
-    public void TheCapReachesOneDnnAndNnpackStaysSilentInAFreshProcess()
+    public async Task TheCapReachesOneDnnAndNnpackStaysSilentInAFreshProcess()
     {
         // oneDNN reports the ISA it dispatches to when ONEDNN_VERBOSE is set; the cap is applied by
         // libc setenv inside the process, so only a fresh process shows whether oneDNN saw it.
@@ -39,9 +39,9 @@ public sealed class NumericsTests
         start.Environment["GENAUDIT_CACHE"] = Path.Combine(run.Path, "cache");
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        var output = stdout + stderr.Result;
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var output = stdout + await stderr;
         Assert.True(process.ExitCode == 0, output);
         var isaLine = output.Split('\n').FirstOrDefault(l => l.Contains("onednn_verbose") && l.Contains(",isa:"));
         Assert.NotNull(isaLine);
