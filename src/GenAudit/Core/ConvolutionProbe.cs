@@ -65,16 +65,24 @@ public sealed record ProbeResult(ProbeCase Case, bool Finite, bool Repeatable, d
 /// </summary>
 public static class ConvolutionProbe
 {
-    /// <summary>The shapes of GenAudit's own small networks (the test suite's width-4 DCGAN on 8×8 images, the demo's first and last layers).</summary>
+    /// <summary>
+    /// The convolution shapes of GenAudit's own image networks: the width-4 DCGAN of the test suite
+    /// (8×8 images, batch 16) and of `train --width 4` on MNIST (batch 64), where issue #19 saw the
+    /// fault, the demo's width-64 DCGAN, and a conv → batch norm → SiLU block.
+    /// </summary>
     public static IReadOnlyList<ProbeCase> SelfCheckCases { get; } =
     [
-        new(ProbeOperation.ConvTranspose2dNoBias, 16, 8, 4, 4, 2, 1, 4),
+        new(ProbeOperation.ConvTranspose2d, 16, 8, 4, 4, 2, 1, 2),
         new(ProbeOperation.ConvTranspose2d, 16, 4, 1, 4, 2, 1, 4),
         new(ProbeOperation.Conv2d, 16, 1, 4, 4, 2, 1, 8),
-        new(ProbeOperation.Conv2dNoBias, 16, 4, 8, 4, 2, 1, 4),
+        new(ProbeOperation.Conv2d, 16, 4, 8, 4, 2, 1, 4),
+        new(ProbeOperation.ConvTranspose2d, 64, 8, 4, 4, 2, 1, 7),
+        new(ProbeOperation.ConvTranspose2d, 64, 4, 1, 4, 2, 1, 14),
+        new(ProbeOperation.Conv2d, 64, 1, 4, 4, 2, 1, 28),
+        new(ProbeOperation.Conv2d, 64, 4, 8, 4, 2, 1, 14),
+        new(ProbeOperation.ConvTranspose2d, 64, 128, 64, 4, 2, 1, 7),
+        new(ProbeOperation.Conv2d, 64, 64, 128, 4, 2, 1, 14),
         new(ProbeOperation.ConvBatchNormSilu, 16, 4, 8, 3, 1, 1, 8),
-        new(ProbeOperation.ConvTranspose2dNoBias, 64, 64, 1, 4, 2, 1, 14),
-        new(ProbeOperation.Conv2d, 64, 1, 64, 4, 2, 1, 28),
     ];
 
     /// <summary>Runs one case <paramref name="repeats"/> times (at least 2) on seeded inputs.</summary>
