@@ -56,7 +56,9 @@ public static class MetricCatalog
         new("ppl", "Perceptual path length (Karras et al. 2019)", MetricDirection.Lower, "[0, ∞)", "ppl"),
         new("lipschitz.mean", "Local Lipschitz estimate, mean over samples", MetricDirection.Lower, "[0, ∞)", "lipschitz"),
         new("lipschitz.worst", "Local Lipschitz estimate, worst case found", MetricDirection.Lower, "[0, ∞)", "lipschitz"),
+        new("determinism.seed.maxAbsDiff", "Largest difference between two draws with the same seed", MetricDirection.Lower, "[0, ∞)", "determinism"),
         new("determinism.threads.maxAbsDiff", "Largest difference between 1 thread and all threads", MetricDirection.Lower, "[0, ∞)", "determinism"),
+        new("determinism.kernels", "1 when libtorch's convolution kernels passed the start-up numerics self-check on this CPU", MetricDirection.Higher, "{0, 1}", "determinism"),
 
         new("explainability", "Explainability(G): mean explainability score of the recommended method", MetricDirection.Higher, "[0, 1]", "explainability-score"),
         new("*.explainability", "Explainability score of a method", MetricDirection.Higher, "[0, 1]", "explainability-score"),
