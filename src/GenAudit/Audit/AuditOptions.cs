@@ -73,7 +73,7 @@ public sealed record AuditOptions
     };
 
     /// <summary>Quality-stage options derived from these settings.</summary>
-    public QualityEvaluationOptions QualityOptions => new() { SampleCount = QualitySamples, Seed = Seed, MaxRealSamples = Math.Max(QualitySamples, 1000), MaxCopyTrainingSamples = 5000 };
+    public QualityEvaluationOptions QualityOptions => new() { SampleCount = QualitySamples, Seed = Seed, MaxRealSamples = Math.Max(QualitySamples, 1000) };
 
     /// <summary>Stability-stage options derived from these settings.</summary>
     public StabilityOptions StabilityOptions => new()

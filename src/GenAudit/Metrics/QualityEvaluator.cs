@@ -21,8 +21,12 @@ public sealed record QualityEvaluationOptions
     /// <summary>Most held-out samples used as the real reference; a larger split is subsampled. Default: 10,000.</summary>
     public int MaxRealSamples { get; init; } = 10_000;
 
-    /// <summary>Most training samples copy detection compares against; a larger training set is subsampled. Default: 10,000.</summary>
-    public int MaxCopyTrainingSamples { get; init; } = 10_000;
+    /// <summary>
+    /// Most training samples copy detection, authenticity and the data-copying test compare against; a
+    /// larger training set is subsampled. Default: all of them (a subsample hides memorisation: one
+    /// copied image in six is found against a sixth of the training set).
+    /// </summary>
+    public int MaxCopyTrainingSamples { get; init; } = int.MaxValue;
 
     /// <summary>Seeds the subsampling of the real and training sets; fixed so every evaluation of one dataset uses the same reference. Default: 0.</summary>
     public ulong ReferenceSeed { get; init; }
@@ -44,6 +48,9 @@ public sealed record QualityEvaluationOptions
 
     /// <summary>Copy detection settings (α = 0.1, 16 closest pairs).</summary>
     public CopyDetectionOptions Copies { get; init; } = new();
+
+    /// <summary>Data-copying test settings (20 k-means cells, τ = 20 / n); its Seed is replaced by <see cref="ReferenceSeed"/>.</summary>
+    public DataCopyingOptions DataCopying { get; init; } = new();
 
     internal void Validate()
     {
@@ -78,6 +85,8 @@ public sealed record CopyCandidate(int GeneratedIndex, int TrainingIndex, double
 /// <param name="ConditionAccuracy">Accuracy on requested classes; null for unconditional models.</param>
 /// <param name="Copies">Copy detection; its indices refer to rows of the training subsample (<see cref="CopyTrainingIndices"/>).</param>
 /// <param name="CopyTrainingIndices">Training-dataset index of each row of the copy-detection reference.</param>
+/// <param name="Authenticity">Authenticity (Alaa et al. 2022) against the same training reference as copy detection.</param>
+/// <param name="DataCopying">The data-copying test C_T (Meehan et al. 2020); null when the held-out split is the training data itself (image folders, mixtures drawn with one seed).</param>
 /// <param name="ClosestPairs">The generated samples nearest to the training set, nearest first, with dataset indices.</param>
 /// <param name="ClassifierAccuracy">Held-out accuracy of the feature classifier; null for 2D data.</param>
 /// <param name="RealFeatures">Real features (RealCount × FeatureSize), row-major.</param>
@@ -88,14 +97,14 @@ public sealed record QualityEvaluation(
     ImprovedPrecisionRecallResult ImprovedPrecisionRecall, InceptionScoreResult? InceptionScore,
     ModeCoverageResult? Modes, ClassCoverageResult? Classes, ConditionAccuracyResult? ConditionAccuracy,
     CopyDetectionResult Copies, int[] CopyTrainingIndices, CopyCandidate[] ClosestPairs, double? ClassifierAccuracy,
-    float[] RealFeatures, float[] GeneratedFeatures)
+    float[] RealFeatures, float[] GeneratedFeatures, AuthenticityResult Authenticity, DataCopyingResult? DataCopying)
 {
     /// <summary>The keys of <see cref="ToFlatDictionary"/>, in output order.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [
         "fid", "kid.mean", "kid.std", "precision", "recall", "density", "coverage", "improvedPrecision", "improvedRecall",
         "isScore", "modes.captured", "modes.highQuality", "modes.reverseKl", "classes.covered", "classes.kl",
-        "conditionAccuracy", "copies.fraction", "classifier.accuracy", "samples.real", "samples.generated", "seed",
+        "conditionAccuracy", "copies.fraction", "copies.ct", "authenticity", "classifier.accuracy", "samples.real", "samples.generated", "seed",
     ];
 
     /// <summary>Every key of <see cref="Keys"/> with its value; null when the metric does not apply (see docs/metrics-evaluate.md).</summary>
@@ -120,6 +129,8 @@ public sealed record QualityEvaluation(
             ["classes.kl"] = Classes?.KlToReal,
             ["conditionAccuracy"] = ConditionAccuracy?.Accuracy,
             ["copies.fraction"] = Copies.CopyFraction,
+            ["copies.ct"] = DataCopying?.Ct,
+            ["authenticity"] = Authenticity.Score,
             ["classifier.accuracy"] = ClassifierAccuracy,
             ["samples.real"] = RealCount,
             ["samples.generated"] = GeneratedCount,
@@ -243,9 +254,17 @@ public sealed class QualityEvaluator
         if (requested is not null && predicted is not null && model.ConditionCount == ClassCountOf(mixture))
             conditionAccuracy = ClassCoverage.ConditionAccuracy(predicted, tensor(requested), model.ConditionCount);
 
-        progress?.Report($"copy detection against {Math.Min(train.Count, options.MaxCopyTrainingSamples)} training samples");
+        progress?.Report($"copy detection and authenticity against {Math.Min(train.Count, options.MaxCopyTrainingSamples)} training samples");
         var (trainFeatures, trainIndices) = trainingFeatures.Value;
-        var copies = CopyDetection.Compute(tensor(trainFeatures, [trainIndices.Length, d]), fakeTensor, options.Copies);
+        var trainTensor = tensor(trainFeatures, [trainIndices.Length, d]); // (N_train, D)
+        var copies = CopyDetection.Compute(trainTensor, fakeTensor, options.Copies);
+        var authenticity = Authenticity.FromDistances(copies.NearestTrainingDistances, copies.NearestTrainingIndices, copies.TrainingNearestDistances);
+        DataCopyingResult? dataCopying = null;
+        if (train.Fingerprint != test.Fingerprint)
+        {
+            progress?.Report($"data-copying test (C_T) in {options.DataCopying.CellCount} cells");
+            dataCopying = DataCopyingTest.Compute(trainTensor, realTensor, fakeTensor, options.DataCopying with { Seed = options.ReferenceSeed });
+        }
         var sampleSize = train.SampleSize;
         var closest = copies.ClosestPairs
             .Select(p => new CopyCandidate(p.GeneratedIndex, trainIndices[p.TrainingIndex], p.Distance,
@@ -253,7 +272,7 @@ public sealed class QualityEvaluator
             .ToArray();
 
         return new QualityEvaluation(options.Seed, realCount, n, trainIndices.Length, d, fid, kid, prdc, improved, inceptionScore,
-            modes, classes, conditionAccuracy, copies, trainIndices, closest, extractor.ClassifierAccuracy, real, generated);
+            modes, classes, conditionAccuracy, copies, trainIndices, closest, extractor.ClassifierAccuracy, real, generated, authenticity, dataCopying);
     }
 
     /// <summary>Classes a conditional model's requests can be checked against: the classifier's, else the mixture's modes.</summary>

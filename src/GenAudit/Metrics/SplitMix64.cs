@@ -17,6 +17,9 @@ internal sealed class SplitMix64(ulong seed)
         return z ^ (z >> 31);
     }
 
+    /// <summary>Uniform double in [0, 1): the top 53 bits of <see cref="Next"/>.</summary>
+    internal double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+
     /// <summary>Uniform integer in [0, bound), without modulo bias (Lemire 2019, multiply-shift with rejection).</summary>
     internal long NextBelow(long bound)
     {
