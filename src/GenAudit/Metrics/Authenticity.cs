@@ -32,13 +32,16 @@ public static class Authenticity
         var train = FeatureMatrix.ToFloat64(training, nameof(training), minimumRows: 2);
         var gen = FeatureMatrix.ToFloat64(generated, nameof(generated));
         FeatureMatrix.RequireSameDimension(train, nameof(training), gen, nameof(generated));
-        var (trainingDistances, _) = PairwiseDistances.NearestExact(train, train, excludeSelf: true, chunkRows);
         var (generatedDistances, nearest) = PairwiseDistances.NearestExact(gen, train, excludeSelf: false, chunkRows);
+        var rows = nearest.Distinct().Select(i => (long)i).ToArray();
+        var (rowDistances, _) = PairwiseDistances.NearestExact(train.index_select(0, tensor(rows)), train, rows, chunkRows);
+        var trainingDistances = new Dictionary<int, double>(rows.Length);
+        for (var i = 0; i < rows.Length; i++) trainingDistances[(int)rows[i]] = rowDistances[i];
         return FromDistances(generatedDistances, nearest, trainingDistances);
     }
 
-    /// <summary>From distances copy detection has already computed: d_gen and the nearest training index per generated sample, d_train per training sample.</summary>
-    public static AuthenticityResult FromDistances(IReadOnlyList<double> generatedDistances, IReadOnlyList<int> nearestTraining, IReadOnlyList<double> trainingDistances)
+    /// <summary>From distances copy detection has already computed: d_gen and the nearest training index per generated sample, d_train by training index (at least for every nearest index).</summary>
+    public static AuthenticityResult FromDistances(IReadOnlyList<double> generatedDistances, IReadOnlyList<int> nearestTraining, IReadOnlyDictionary<int, double> trainingDistances)
     {
         ArgumentNullException.ThrowIfNull(generatedDistances);
         ArgumentNullException.ThrowIfNull(nearestTraining);

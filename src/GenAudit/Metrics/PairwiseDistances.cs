@@ -82,8 +82,17 @@ internal static class PairwiseDistances
     /// needs |d²_true − d²_k| below about 1e-6 · (‖q‖² + ‖r‖²). With <paramref name="excludeSelf"/> the two
     /// sets are the same and row i is not its own neighbour (a duplicate row still is, at distance 0).
     /// </summary>
-    internal static (double[] Distances, int[] Indices) NearestExact(Tensor queries, Tensor reference, bool excludeSelf, int chunkRows, int candidates = 4)
+    internal static (double[] Distances, int[] Indices) NearestExact(Tensor queries, Tensor reference, bool excludeSelf, int chunkRows, int candidates = 4) =>
+        NearestExact(queries, reference, excludeSelf ? Enumerable.Range(0, (int)queries.shape[0]).Select(i => (long)i).ToArray() : null, chunkRows, candidates);
+
+    /// <summary>
+    /// As <see cref="NearestExact(Tensor, Tensor, bool, int, int)"/>, with <paramref name="exclude"/>[i] the
+    /// reference row that query i may not take as its neighbour (itself, when the queries are rows of the
+    /// reference), or −1 for none; null excludes nothing.
+    /// </summary>
+    internal static (double[] Distances, int[] Indices) NearestExact(Tensor queries, Tensor reference, long[]? exclude, int chunkRows, int candidates = 4)
     {
+        var excludeSelf = exclude is not null;
         using var scope = NewDisposeScope();
         var n = queries.shape[0];
         var m = reference.shape[0];
@@ -99,7 +108,14 @@ internal static class PairwiseDistances
             var q64 = queries.narrow(0, start, rows);                             // (c, D)
             var q32 = q64.to(ScalarType.Float32);
             var squared = Squared(q32, SquaredNorms(q32), reference32, referenceNorms); // (c, M) float32
-            if (excludeSelf) squared.diagonal(start).fill_(float.PositiveInfinity);
+            if (exclude is not null)
+            {
+                var own = tensor(exclude.AsSpan((int)start, (int)rows).ToArray());     // (c,)
+                var valid = own.ge(0);
+                var column = own.clamp_min(0).unsqueeze(1);                             // (c, 1)
+                var keep = squared.gather(1, column);                                   // (c, 1)
+                squared.scatter_(1, column, where(valid.unsqueeze(1), full_like(keep, float.PositiveInfinity), keep));
+            }
             var (_, best) = squared.topk(k, dim: 1, largest: false, sorted: true);   // (c, k)
             var picked = reference.index_select(0, best.flatten()).view(rows, k, -1); // (c, k, D) float64
             var exact = (q64.unsqueeze(1) - picked).square().sum(2).sqrt();          // (c, k) float64

@@ -257,7 +257,7 @@ public sealed class QualityEvaluator
         progress?.Report($"copy detection and authenticity against {Math.Min(train.Count, options.MaxCopyTrainingSamples)} training samples");
         var (trainFeatures, trainIndices) = trainingFeatures.Value;
         var trainTensor = tensor(trainFeatures, [trainIndices.Length, d]); // (N_train, D)
-        var copies = CopyDetection.Compute(trainTensor, fakeTensor, options.Copies);
+        var copies = CopyDetection.Compute(trainTensor, fakeTensor, options.Copies with { Seed = options.ReferenceSeed });
         var authenticity = Authenticity.FromDistances(copies.NearestTrainingDistances, copies.NearestTrainingIndices, copies.TrainingNearestDistances);
         DataCopyingResult? dataCopying = null;
         if (train.Fingerprint != test.Fingerprint)

@@ -137,4 +137,39 @@ public sealed class MemorisationTests
         }
         Assert.Equal(model.Centers, KMeans.Fit(x, 3, seed: 7).Centers);
     }
+
+    [Fact]
+    public void TrainingDistancesOfSampledRowsAreExactAgainstTheWholeSetAndDuplicatesCount()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(12);
+        var training = randn([400, 8], dtype: float64, generator: generator);
+        training[399] = training[5].clone(); // a duplicate: rows 5 and 399 are each other's neighbour at 0
+        var generated = training.narrow(0, 0, 40) + 0.5 * randn([40, 8], dtype: float64, generator: generator);
+        var result = CopyDetection.Compute(training, generated, new CopyDetectionOptions { MedianSampleCount = 60, Seed = 3 });
+        Assert.Equal(60, result.MedianSampleCount);
+        var all = training.data<double>().ToArray();
+        double BruteForce(int row)
+        {
+            var best = double.PositiveInfinity;
+            for (var j = 0; j < 400; j++)
+            {
+                if (j == row) continue;
+                double sum = 0;
+                for (var k = 0; k < 8; k++) { var d = all[row * 8 + k] - all[j * 8 + k]; sum += d * d; }
+                best = Math.Min(best, sum);
+            }
+            return Math.Sqrt(best);
+        }
+        foreach (var (row, distance) in result.TrainingNearestDistances) Assert.Equal(BruteForce(row), distance, 12);
+        foreach (var nearest in result.NearestTrainingIndices) Assert.True(result.TrainingNearestDistances.ContainsKey(nearest));
+        var (selfDistances, selfIndices) = PairwiseDistances.NearestExact(training, training, excludeSelf: true, chunkRows: 100);
+        Assert.Equal(0.0, selfDistances[5]);
+        Assert.Equal(399, selfIndices[5]);
+        Assert.Equal(5, selfIndices[399]);
+        // the sampled median is within a few percent of the whole set's
+        var wholeMedian = selfDistances.Order().ToArray() is var sorted ? (sorted[199] + sorted[200]) / 2 : 0;
+        Assert.InRange(result.MedianTrainingDistance / wholeMedian, 0.9, 1.1);
+    }
 }
