@@ -108,7 +108,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
 
         /// <summary>Learning rate of G.</summary>
         [CommandOption("--lr <LR>")]
-        [Description("Adam learning rate of the generator (and of the discriminator unless --lr-d). Default: 2e-3 for ring8/grid25, 2e-4 otherwise.")]
+        [Description("Adam learning rate of the generator (and of the discriminator unless --lr-d). Default: 1e-4 with wgan-gp (Gulrajani et al.'s Adam, betas (0, 0.9)); otherwise 2e-3 for ring8/grid25 and 2e-4 (betas (0.5, 0.999)).")]
         public double? LearningRate { get; init; }
 
         /// <summary>Learning rate of D.</summary>
@@ -243,12 +243,12 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
 
     static TrainingConfig BuildConfig(Settings s, string data)
     {
-        var defaults = TrainingConfig.DefaultsFor(data);
         var family = s.Model is null ? ModelFamily.Gan : ParseEnum<ModelFamily>(s.Model, "--model", "gan, cgan, vae, cvae");
-        var loss = s.Loss is null ? defaults.Loss : ParseEnum<GanLoss>(s.Loss.Replace("-", ""), "--loss", "ns, hinge, wgan-gp");
+        var loss = s.Loss is null ? GanLoss.Ns : ParseEnum<GanLoss>(s.Loss.Replace("-", ""), "--loss", "ns, hinge, wgan-gp");
+        var defaults = TrainingConfig.DefaultsFor(data, loss);
         var likelihood = s.Likelihood is null ? defaults.Model.Likelihood : ParseEnum<VaeLikelihood>(s.Likelihood, "--likelihood", "bernoulli, gaussian");
         bool gan = family is ModelFamily.Gan or ModelFamily.Cgan;
-        return defaults with
+        var config = defaults with
         {
             Data = data,
             ImageSize = s.ImageSize ?? defaults.ImageSize,
@@ -271,8 +271,6 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             L2Weight = s.L2 ?? defaults.L2Weight,
             Steps = s.Steps ?? defaults.Steps,
             BatchSize = s.Batch ?? defaults.BatchSize,
-            LearningRateG = s.LearningRate ?? defaults.LearningRateG,
-            LearningRateD = s.LearningRateD ?? s.LearningRate ?? defaults.LearningRateD,
             LearningRateDecay = s.LearningRateDecay ?? defaults.LearningRateDecay,
             DiscriminatorSteps = s.DiscriminatorSteps,
             VaeBeta = s.Beta ?? defaults.VaeBeta,
@@ -282,6 +280,10 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             CheckpointEvery = s.CheckpointEvery ?? defaults.CheckpointEvery,
             LogEvery = s.LogEvery ?? defaults.LogEvery,
         };
+        // Learning rates left unset keep the record's defaults, which depend on the family and the loss.
+        if (s.LearningRate is { } lr) config = config with { LearningRateG = lr, LearningRateD = lr };
+        if (s.LearningRateD is { } lrD) config = config with { LearningRateD = lrD };
+        return config;
     }
 
     static IEnumerable<string> ChangedOptions(Settings s)

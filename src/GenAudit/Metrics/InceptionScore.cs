@@ -6,7 +6,7 @@ namespace GenAudit.Metrics;
 
 /// <summary>Inception-style score. Higher is better; range [1, K] for K classes.</summary>
 /// <param name="Mean">Mean over splits of exp(mean KL(p(y|x) ‖ p(y))).</param>
-/// <param name="StandardDeviation">Population standard deviation over splits (0 with one split).</param>
+/// <param name="StandardDeviation">Population standard deviation over splits (0 with one split), as in Salimans et al.'s code.</param>
 /// <param name="Splits">Number of splits.</param>
 /// <param name="SplitScores">The score of each split, in order.</param>
 public sealed record InceptionScoreResult(double Mean, double StandardDeviation, int Splits, double[] SplitScores);
@@ -23,8 +23,11 @@ public sealed record InceptionScoreResult(double Mean, double StandardDeviation,
 /// </remarks>
 public static class InceptionScore
 {
-    /// <summary>Inception-style score of class probabilities (N, K) of any float dtype, over <paramref name="splits"/> parts (default 1).</summary>
-    public static InceptionScoreResult Compute(Tensor probabilities, int splits = 1)
+    /// <summary>Splits of Salimans et al.'s reference code, whose mean ± std over splits is how the score is reported.</summary>
+    public const int DefaultSplits = 10;
+
+    /// <summary>Inception-style score of class probabilities (N, K) of any float dtype, over <paramref name="splits"/> parts (default 10; at most N).</summary>
+    public static InceptionScoreResult Compute(Tensor probabilities, int splits = DefaultSplits)
     {
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();

@@ -19,11 +19,11 @@ public sealed record KernelInceptionDistanceOptions
 
 /// <summary>KID: mean and standard deviation over subsets of the unbiased MMD². Lower is better; 0 for identical distributions, can be slightly negative.</summary>
 /// <param name="Mean">Mean of the per-subset unbiased MMD² estimates.</param>
-/// <param name="StandardDeviation">Population standard deviation (divisor = SubsetCount) of the per-subset estimates, as in the reference code.</param>
-/// <param name="SubsetCount">Number of subsets used.</param>
+/// <param name="StandardDeviation">Population standard deviation (divisor = SubsetCount) of the per-subset estimates, as in the reference code; null when every subset is the whole sample, where the subsets do not vary.</param>
+/// <param name="SubsetCount">Number of subsets used: 1 when every subset is the whole sample.</param>
 /// <param name="SubsetSize">Samples per subset actually used.</param>
 /// <param name="SubsetValues">The per-subset MMD² estimates, in draw order.</param>
-public sealed record KernelInceptionDistanceResult(double Mean, double StandardDeviation, int SubsetCount, int SubsetSize, double[] SubsetValues);
+public sealed record KernelInceptionDistanceResult(double Mean, double? StandardDeviation, int SubsetCount, int SubsetSize, double[] SubsetValues);
 
 /// <summary>
 /// Kernel Inception Distance (Bińkowski et al. 2018): unbiased MMD² with the cubic polynomial kernel
@@ -32,7 +32,10 @@ public sealed record KernelInceptionDistanceResult(double Mean, double StandardD
 /// <remarks>
 /// Subset s draws SubsetSize real indices, then SubsetSize fake indices, each without replacement, from
 /// one SplitMix64 stream seeded with <see cref="KernelInceptionDistanceOptions.Seed"/>; subsets are
-/// independent of each other (an index can appear in several subsets).
+/// independent of each other (an index can appear in several subsets). When both sets have at most
+/// SubsetSize samples every subset is the whole of both sets, so the MMD² is computed once and no
+/// standard deviation is reported (over 100 reorderings of the same sets it would be rounding noise,
+/// about 1e-13).
 /// </remarks>
 public static class KernelInceptionDistance
 {
@@ -50,6 +53,11 @@ public static class KernelInceptionDistance
         FeatureMatrix.RequireSameDimension(x, nameof(real), y, nameof(fake));
 
         var m = (int)Math.Min(options.SubsetSize, Math.Min(x.shape[0], y.shape[0]));
+        if (m == x.shape[0] && m == y.shape[0])
+        {
+            var whole = UnbiasedMmdSquared(x, y);
+            return new KernelInceptionDistanceResult(whole, null, 1, m, [whole]);
+        }
         var random = new SplitMix64(options.Seed);
         var values = new double[options.SubsetCount];
         for (var s = 0; s < options.SubsetCount; s++)

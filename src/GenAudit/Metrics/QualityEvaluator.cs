@@ -31,8 +31,8 @@ public sealed record QualityEvaluationOptions
     /// <summary>Seeds the subsampling of the real and training sets; fixed so every evaluation of one dataset uses the same reference. Default: 0.</summary>
     public ulong ReferenceSeed { get; init; }
 
-    /// <summary>Splits of the Inception-style score. Default: 1.</summary>
-    public int InceptionScoreSplits { get; init; } = 1;
+    /// <summary>Splits of the Inception-style score; fewer generated samples than splits use one split per sample. Default: 10 (<see cref="InceptionScore.DefaultSplits"/>).</summary>
+    public int InceptionScoreSplits { get; init; } = InceptionScore.DefaultSplits;
 
     /// <summary>KID settings; its Seed is replaced by <see cref="Seed"/>.</summary>
     public KernelInceptionDistanceOptions Kid { get; init; } = new();
@@ -103,7 +103,7 @@ public sealed record QualityEvaluation(
     public static IReadOnlyList<string> Keys { get; } =
     [
         "fid", "kid.mean", "kid.std", "precision", "recall", "density", "coverage", "improvedPrecision", "improvedRecall",
-        "isScore", "modes.captured", "modes.highQuality", "modes.reverseKl", "classes.covered", "classes.kl",
+        "isScore", "isScore.std", "modes.captured", "modes.highQuality", "modes.reverseKl", "classes.covered", "classes.kl",
         "conditionAccuracy", "copies.fraction", "copies.ct", "authenticity", "classifier.accuracy", "samples.real", "samples.generated", "seed",
     ];
 
@@ -122,6 +122,7 @@ public sealed record QualityEvaluation(
             ["improvedPrecision"] = ImprovedPrecisionRecall.Precision,
             ["improvedRecall"] = ImprovedPrecisionRecall.Recall,
             ["isScore"] = InceptionScore?.Mean,
+            ["isScore.std"] = InceptionScore is { Splits: > 1 } score ? score.StandardDeviation : null,
             ["modes.captured"] = Modes?.ModesCaptured,
             ["modes.highQuality"] = Modes?.HighQualityFraction,
             ["modes.reverseKl"] = Modes?.ReverseKl,
@@ -235,7 +236,7 @@ public sealed class QualityEvaluator
         if (probabilities is not null)
         {
             var probabilityTensor = tensor(probabilities, [n, extractor.ClassCount]); // (n, K)
-            inceptionScore = InceptionScore.Compute(probabilityTensor, options.InceptionScoreSplits);
+            inceptionScore = InceptionScore.Compute(probabilityTensor, Math.Min(options.InceptionScoreSplits, n));
             predicted = probabilityTensor.argmax(1);                                  // (n,)
             if (train.Labels is not null && train.ClassNames.Count == extractor.ClassCount)
             {

@@ -225,18 +225,6 @@ public sealed class Trainer : IDisposable
         void Load(string folder);
     }
 
-    static Tensor WeightPenalty(nn.Module module, double l1, double l2)
-    {
-        Tensor? total = null;
-        foreach (var (_, p) in module.named_parameters())
-        {
-            if (p.dim() < 2) continue; // biases and normalisation scales are not penalised
-            if (l1 > 0) total = total is null ? l1 * p.abs().sum() : total + l1 * p.abs().sum();
-            if (l2 > 0) total = total is null ? l2 * p.pow(2).sum() : total + l2 * p.pow(2).sum();
-        }
-        return total ?? torch.zeros(1);
-    }
-
     static double GradientNorm(nn.Module module)
     {
         var squares = module.parameters().Where(p => p.grad is not null).Select(p => p.grad!.pow(2).sum()).ToArray();
@@ -267,7 +255,7 @@ public sealed class Trainer : IDisposable
             if (config.EmaDecay > 0)
             {
                 _ema = new GanGenerator(config.Model).to(device);
-                CopyInto(_ema, _generator);
+                Ema.CopyInto(_ema, _generator);
                 _ema.eval();
             }
             _optimizerG = optim.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
@@ -302,31 +290,19 @@ public sealed class Trainer : IDisposable
                 if (needsR1) real.requires_grad_(true);
                 var scoreReal = _discriminator.call(real, labels);    // (B,)
                 var scoreFake = _discriminator.call(fake, labels);    // (B,)
-                lossD = _config.Loss switch
-                {
-                    GanLoss.Ns => nn.functional.softplus(-scoreReal).mean() + nn.functional.softplus(scoreFake).mean(),
-                    GanLoss.Hinge => nn.functional.relu(1 - scoreReal).mean() + nn.functional.relu(1 + scoreFake).mean(),
-                    _ => scoreFake.mean() - scoreReal.mean(),
-                };
+                lossD = Losses.Discriminator(_config.Loss, scoreReal, scoreFake);
                 penalty = torch.zeros(1, device: _device);
-                if (needsR1)
-                {
-                    var gradient = torch.autograd.grad([scoreReal.sum()], [real], create_graph: true, retain_graph: true)[0];
-                    penalty = penalty + _config.R1Gamma / 2 * gradient.pow(2).flatten(1).sum(1).mean();
-                }
+                if (needsR1) penalty = penalty + Regularisers.R1(scoreReal, real, _config.R1Gamma);
                 if (_config.EffectiveGradientPenalty > 0)
                 {
                     var shape = new long[real.dim()];
                     shape[0] = batch;
                     for (int d = 1; d < shape.Length; d++) shape[d] = 1;
                     var alpha = torch.rand(shape, generator: random.For(step, StepRandom.Stream.Interpolation, k), device: _device);
-                    var mixed = (alpha * real.detach() + (1 - alpha) * fake).requires_grad_(true);
-                    var scoreMixed = _discriminator.call(mixed, labels);
-                    var gradient = torch.autograd.grad([scoreMixed.sum()], [mixed], create_graph: true, retain_graph: true)[0];
-                    penalty = penalty + _config.EffectiveGradientPenalty * (gradient.flatten(1).pow(2).sum(1).add(1e-12).sqrt() - 1).pow(2).mean();
+                    penalty = penalty + Regularisers.GradientPenalty(x => _discriminator.call(x, labels), real, fake, alpha, _config.EffectiveGradientPenalty);
                 }
                 lossD = lossD + penalty;
-                if (_config.L1Weight > 0 || _config.L2Weight > 0) lossD = lossD + WeightPenalty(_discriminator, _config.L1Weight, _config.L2Weight);
+                if (_config.L1Weight > 0 || _config.L2Weight > 0) lossD = lossD + Regularisers.WeightPenalty(_discriminator, _config.L1Weight, _config.L2Weight);
 
                 _optimizerD.zero_grad();
                 lossD.backward();
@@ -340,13 +316,13 @@ public sealed class Trainer : IDisposable
 
             var zG = torch.randn([batch, latent], generator: random.For(step, StepRandom.Stream.GeneratorLatent), device: _device);
             var scoreG = _discriminator.call(_generator.call(zG, labels), labels);
-            var lossG = _config.Loss == GanLoss.Ns ? nn.functional.softplus(-scoreG).mean() : -scoreG.mean();
-            if (_config.L1Weight > 0 || _config.L2Weight > 0) lossG = lossG + WeightPenalty(_generator, _config.L1Weight, _config.L2Weight);
+            var lossG = Losses.Generator(_config.Loss, scoreG);
+            if (_config.L1Weight > 0 || _config.L2Weight > 0) lossG = lossG + Regularisers.WeightPenalty(_generator, _config.L1Weight, _config.L2Weight);
             _optimizerG.zero_grad();
             lossG.backward();
             double gradNormG = measureGradients ? GradientNorm(_generator) : 0;
             _optimizerG.step();
-            if (_ema is not null) UpdateEma(_ema, _generator, _config.EmaDecay);
+            if (_ema is not null) Ema.Update(_ema, _generator, _config.EmaDecay);
             _generator.eval();
             _discriminator.eval();
 
@@ -434,13 +410,10 @@ public sealed class Trainer : IDisposable
             var noise = torch.randn(mean.shape, generator: random.For(step, StepRandom.Stream.Reparameterisation), device: _device);
             var z = mean + torch.exp(0.5 * logVariance) * noise;
             var reconstruction = _vae.Decode(z, labels);                         // (B, ...)
-            long batch = x.shape[0];
-            var recon = _config.Model.Likelihood == VaeLikelihood.Bernoulli
-                ? nn.functional.binary_cross_entropy(reconstruction.clamp(1e-6, 1 - 1e-6), x, reduction: nn.Reduction.Sum) / batch
-                : (reconstruction - x).pow(2).sum() / (2 * _config.Model.GaussianSigma * _config.Model.GaussianSigma) / batch;
-            var kl = -0.5 * (1 + logVariance - mean.pow(2) - logVariance.exp()).sum() / batch;
+            var recon = Losses.Reconstruction(_config.Model.Likelihood, _config.Model.GaussianSigma, reconstruction, x);
+            var kl = Losses.GaussianKl(mean, logVariance);
             var loss = recon + _config.VaeBeta * kl;
-            if (_config.L1Weight > 0 || _config.L2Weight > 0) loss = loss + WeightPenalty(_vae, _config.L1Weight, _config.L2Weight);
+            if (_config.L1Weight > 0 || _config.L2Weight > 0) loss = loss + Regularisers.WeightPenalty(_vae, _config.L1Weight, _config.L2Weight);
             _optimizer.zero_grad();
             loss.backward();
             double gradNorm = measureGradients ? GradientNorm(_vae) : 0;
@@ -475,21 +448,5 @@ public sealed class Trainer : IDisposable
             _optimizer.Dispose();
             _vae.Dispose();
         }
-    }
-
-    static void CopyInto(nn.Module target, nn.Module source)
-    {
-        using var _ = torch.no_grad();
-        var from = source.state_dict();
-        foreach (var (key, tensor) in target.state_dict()) tensor.copy_(from[key]);
-    }
-
-    static void UpdateEma(nn.Module ema, nn.Module model, double decay)
-    {
-        using var _ = torch.no_grad();
-        var current = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, p) in ema.named_parameters()) p.mul_(decay).add_(current[name], alpha: 1 - decay);
-        var buffers = model.named_buffers().ToDictionary(b => b.name, b => b.buffer);
-        foreach (var (name, b) in ema.named_buffers()) b.copy_(buffers[name]);
     }
 }

@@ -64,17 +64,23 @@ public sealed record TrainingConfig
     /// <summary>Batch size.</summary>
     public int BatchSize { get; init; } = 64;
 
-    /// <summary>Adam learning rate of the generator (or of the VAE).</summary>
-    public double LearningRateG { get; init; } = 2e-4;
+    // Adam's settings default by objective: unset, they read as Gulrajani et al.'s for a WGAN-GP and as
+    // DCGAN's (Radford et al. 2016) otherwise. A manifest records the values read, so a run keeps them.
+    readonly double? _learningRateG, _learningRateD, _beta1, _beta2;
 
-    /// <summary>Adam learning rate of the discriminator.</summary>
-    public double LearningRateD { get; init; } = 2e-4;
+    bool IsWganGp => Model.IsGan && Loss == GanLoss.WganGp;
 
-    /// <summary>Adam β₁.</summary>
-    public double Beta1 { get; init; } = 0.5;
+    /// <summary>Adam learning rate of the generator (or of the VAE). Default: 1e-4 for a WGAN-GP (Gulrajani et al. 2017, Algorithm 1), 2e-4 otherwise.</summary>
+    public double LearningRateG { get => _learningRateG ?? (IsWganGp ? 1e-4 : 2e-4); init => _learningRateG = value; }
 
-    /// <summary>Adam β₂.</summary>
-    public double Beta2 { get; init; } = 0.999;
+    /// <summary>Adam learning rate of the discriminator. Default: 1e-4 for a WGAN-GP, 2e-4 otherwise.</summary>
+    public double LearningRateD { get => _learningRateD ?? (IsWganGp ? 1e-4 : 2e-4); init => _learningRateD = value; }
+
+    /// <summary>Adam β₁. Default: 0 for a WGAN-GP (Gulrajani et al. 2017), 0.5 otherwise.</summary>
+    public double Beta1 { get => _beta1 ?? (IsWganGp ? 0.0 : 0.5); init => _beta1 = value; }
+
+    /// <summary>Adam β₂. Default: 0.9 for a WGAN-GP (Gulrajani et al. 2017), 0.999 otherwise.</summary>
+    public double Beta2 { get => _beta2 ?? (IsWganGp ? 0.9 : 0.999); init => _beta2 = value; }
 
     /// <summary>
     /// Final learning rate as a fraction of the initial one; the rate decays exponentially,
@@ -137,29 +143,38 @@ public sealed record TrainingConfig
         Model.Validate();
     }
 
-    /// <summary>The defaults that make the 2D mixture benchmarks train well (see docs/benchmarks.md for the measurements behind them).</summary>
-    public static TrainingConfig DefaultsFor(string data) => data switch
+    /// <summary>
+    /// The defaults for a data set and GAN objective: those that make the 2D mixture benchmarks train
+    /// well (see docs/benchmarks.md for the measurements behind them), except that a WGAN-GP keeps
+    /// Gulrajani et al.'s Adam settings (lr 1e-4, β = (0, 0.9)) on every data set.
+    /// </summary>
+    public static TrainingConfig DefaultsFor(string data, GanLoss loss = GanLoss.Ns)
     {
-        "ring8" or "grid25" => new TrainingConfig
+        if (data is not ("ring8" or "grid25"))
+        {
+            return new TrainingConfig
+            {
+                Data = data,
+                Model = new ModelConfig { LatentSize = 64, Width = 64, DataShape = [1, 28, 28], Activation = HiddenActivation.Silu },
+                Loss = loss,
+                BatchSize = 64,
+                Steps = 3000,
+            };
+        }
+        var mixture = new TrainingConfig
         {
             Data = data,
             Model = new ModelConfig { LatentSize = 16, Width = 128, Depth = 3 },
+            Loss = loss,
             BatchSize = 256,
-            LearningRateG = 2e-3,
-            LearningRateD = 2e-3,
             R1Gamma = 0.1,
             LearningRateDecay = 0.1,
             Steps = 20000,
             EmaDecay = 0.999,
             CheckpointEvery = 2000,
             Threads = 1,
-        },
-        _ => new TrainingConfig
-        {
-            Data = data,
-            Model = new ModelConfig { LatentSize = 64, Width = 64, DataShape = [1, 28, 28], Activation = HiddenActivation.Silu },
-            BatchSize = 64,
-            Steps = 3000,
-        },
-    };
+        };
+        // The learning rate was tuned for the non-saturating loss; a WGAN-GP keeps Gulrajani et al.'s.
+        return loss == GanLoss.WganGp ? mixture : mixture with { LearningRateG = 2e-3, LearningRateD = 2e-3 };
+    }
 }

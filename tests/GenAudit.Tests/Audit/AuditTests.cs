@@ -19,7 +19,7 @@ public sealed class AuditRunsFixture : IDisposable
         Collapsed = temp.Sub("collapsed");
         AuditFixtures.CopyCollapsed(Healthy, Collapsed);
         Policy = temp.Sub("policy.json");
-        File.WriteAllText(Policy, """{"repeat": {"min": 1}, "modes.captured": {"min": 6}, "coverage": {"min": 0.15}, "classes.covered": {"min": 9}}""");
+        File.WriteAllText(Policy, """{"repeat": {"min": 1}, "modes.captured": {"min": 6}, "coverage": {"min": 0.15}, "classes.covered": {"min": 9}, "kid.std": {"max": 1}}""");
     }
 
     public string Healthy { get; }
@@ -58,6 +58,13 @@ public class AuditTests(AuditRunsFixture runs)
         Assert.True(summary.RootElement.GetProperty("passed").GetBoolean());
         var classes = summary.RootElement.GetProperty("verdicts").EnumerateArray().Single(v => v.GetProperty("key").GetString() == "classes.covered");
         Assert.Equal("notApplicable", classes.GetProperty("status").GetString());
+        // The quick audit compares 1,000 generated with 1,000 real samples: every KID subset is the whole
+        // sample, so there is no spread to report and a threshold on it does not apply.
+        var values = summary.RootElement.GetProperty("values");
+        Assert.True(values.TryGetProperty("kid.mean", out _));
+        Assert.False(values.TryGetProperty("kid.std", out _));
+        var kidStd = summary.RootElement.GetProperty("verdicts").EnumerateArray().Single(v => v.GetProperty("key").GetString() == "kid.std");
+        Assert.Equal("notApplicable", kidStd.GetProperty("status").GetString());
     }
 
     [Fact]

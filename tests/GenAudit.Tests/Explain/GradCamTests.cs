@@ -60,7 +60,9 @@ public class GradCamTests
         Assert.Equal(v[0] / 9, weights[0], 6);
         Assert.Equal(v[1] / 9, weights[3], 6);
         Assert.Equal(new long[] { 2, 5, 5 }, result.Upsampled.shape);
-        Assert.True(result.Upsampled.max().item<float>() <= 1 + 1e-6);
+        // Each upsampled map is scaled to peak at exactly 1 (all zero where the map is).
+        for (int b = 0; b < 2; b++)
+            Assert.Equal(result.Maps[b].max().item<float>() > 0 ? 1.0 : 0.0, result.Upsampled[b].max().item<float>(), 6);
         Assert.Equal(net.call(x).data<float>().ToArray(), result.Scores.data<float>().ToArray());
     }
 
@@ -73,11 +75,24 @@ public class GradCamTests
         classifier.eval();
         var (name, conv) = GradCam.LastConv(classifier);
         Assert.Equal("conv2", name);
-        using var result = GradCam.Compute(x => classifier.Logits(x).select(1, 3), conv, rand(3, 1, 28, 28));
+        var images = rand(3, 1, 28, 28);
+        using var result = GradCam.Compute(x => classifier.Logits(x).select(1, 3), conv, images);
         Assert.Equal(new long[] { 3, 7, 7 }, result.Maps.shape);
         Assert.Equal(new long[] { 3, 64 }, result.ChannelWeights.shape);
-        Assert.True(result.Maps.isfinite().all().item<bool>());
-        Assert.True(result.Maps.min().item<float>() >= 0);
+
+        // The same Grad-CAM without hooks: run the classifier by hand from conv2's output A, so the
+        // gradient of class 3 with respect to A is taken directly. weights = spatial mean of ∂y/∂A,
+        // map = relu(Σ_k weights_k A_k).
+        var layers = classifier.named_children().ToDictionary(c => c.name, c => (nn.Module<Tensor, Tensor>)c.module);
+        var a = layers["conv2"].call(FeatureClassifier.SoftMaxPool(nn.functional.silu(layers["conv1"].call(images)))).detach().requires_grad_(true); // (3, 64, 7, 7)
+        var features = nn.functional.silu(layers["fc1"].call(FeatureClassifier.SoftMaxPool(nn.functional.silu(a)).flatten(1)));
+        var score = layers["fc2"].call(features).select(1, 3);                                                   // (3,)
+        var gradient = autograd.grad([score.sum()], [a])[0];                                                     // (3, 64, 7, 7)
+        var weights = gradient.mean([2, 3]);                                                                     // (3, 64)
+        var maps = nn.functional.relu((weights.unsqueeze(-1).unsqueeze(-1) * a.detach()).sum(1));                // (3, 7, 7)
+        Assert.True(result.ChannelWeights.allclose(weights, rtol: 1e-4, atol: 1e-7), "channel weights differ from the hand-computed mean gradient");
+        Assert.True(result.Maps.allclose(maps, rtol: 1e-4, atol: 1e-6), "maps differ from relu(Σ weights · A) computed by hand");
+        Assert.True(maps.max().item<float>() > 0, "a map that is zero everywhere would not test the weighting");
     }
 
     [Fact]

@@ -194,3 +194,31 @@ public class FrechetDistanceTests
         Assert.Contains("not positive semidefinite", error.Message);
     }
 }
+
+/// <summary>FID against scipy's recipe (numpy.cov and scipy.linalg.sqrtm of Σ₁Σ₂) on committed feature sets (tools/fixtures/make_fid_fixtures.py).</summary>
+public class FrechetDistanceReferenceTests
+{
+    const string File = "fid_scipy.json";
+
+    public static TheoryData<string> Cases => ReferenceFixtures.Names(File);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesScipySqrtmRecipe(string name)
+    {
+        var fixture = ReferenceFixtures.Case(File, name);
+        var d = fixture.GetProperty("dimension").GetInt64();
+        var real = fixture.Doubles("real");
+        var fake = fixture.Doubles("fake");
+        using var realFeatures = TorchSharp.torch.tensor(real, [real.Length / d, d], TorchSharp.torch.ScalarType.Float64);
+        using var fakeFeatures = TorchSharp.torch.tensor(fake, [fake.Length / d, d], TorchSharp.torch.ScalarType.Float64);
+        var result = FrechetDistance.Compute(realFeatures, fakeFeatures);
+        // scipy's sqrtm (Schur method) and GenAudit's two symmetric eigendecompositions agree to rounding.
+        AssertClose(fixture.GetProperty("meanTerm").GetDouble(), result.MeanTerm);
+        AssertClose(fixture.GetProperty("covarianceTerm").GetDouble(), result.CovarianceTerm);
+        AssertClose(fixture.GetProperty("fid").GetDouble(), result.Distance);
+    }
+
+    static void AssertClose(double expected, double actual) =>
+        Assert.Equal(expected, actual, 1e-9 * Math.Max(1, Math.Abs(expected)));
+}

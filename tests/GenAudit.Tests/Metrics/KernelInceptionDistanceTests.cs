@@ -22,9 +22,10 @@ public class KernelInceptionDistanceTests
     }
 
     [Fact]
-    public void WholeSetSubsetEqualsLoopMmd()
+    public void WholeSetSubsetEqualsLoopMmdAndReportsNoSpread()
     {
-        // With subset size = N every subset is a permutation of the whole set, and MMD² ignores order.
+        // With subset size ≥ N every subset would be a permutation of the whole set, and MMD² ignores
+        // order: one value, and no standard deviation (it would be rounding noise).
         var random = new Random(6);
         var x = Gaussian(random, 30, 4);
         var y = Gaussian(random, 30, 4, shift: 0.5);
@@ -32,9 +33,26 @@ public class KernelInceptionDistanceTests
         using var fake = ToTensor(y);
         var kid = KernelInceptionDistance.Compute(real, fake, new KernelInceptionDistanceOptions { SubsetCount = 3, SubsetSize = 1000 });
         Assert.Equal(30, kid.SubsetSize);
-        var expected = UnbiasedMmd(x, y);
-        Assert.All(kid.SubsetValues, v => Assert.Equal(expected, v, 1e-12));
-        Assert.Equal(0.0, kid.StandardDeviation, 1e-12);
+        Assert.Equal(1, kid.SubsetCount);
+        Assert.Equal(UnbiasedMmd(x, y), Assert.Single(kid.SubsetValues), 1e-12);
+        Assert.Equal(UnbiasedMmd(x, y), kid.Mean, 1e-12);
+        Assert.Null(kid.StandardDeviation);
+    }
+
+    [Fact]
+    public void SubsetsOfTheLargerSetAloneStillReportTheirSpread()
+    {
+        // The real set fits in one subset but the fake set does not: subsets differ, so the spread is real.
+        var random = new Random(7);
+        var x = Gaussian(random, 30, 4);
+        var y = Gaussian(random, 60, 4, shift: 0.5);
+        using var real = ToTensor(x);
+        using var fake = ToTensor(y);
+        var kid = KernelInceptionDistance.Compute(real, fake, new KernelInceptionDistanceOptions { SubsetCount = 4, SubsetSize = 1000 });
+        Assert.Equal(4, kid.SubsetCount);
+        var mean = kid.SubsetValues.Average();
+        Assert.Equal(Math.Sqrt(kid.SubsetValues.Sum(v => (v - mean) * (v - mean)) / 4), kid.StandardDeviation!.Value, 1e-15);
+        Assert.True(kid.StandardDeviation > 1e-6, $"spread {kid.StandardDeviation:G4} over subsets of 30 of 60 fakes");
     }
 
     [Fact]
@@ -63,7 +81,7 @@ public class KernelInceptionDistanceTests
         using var fake = ToTensor(Gaussian(random, 300, 8, shift: 1.0), TorchSharp.torch.ScalarType.Float32);
         var kid = KernelInceptionDistance.Compute(real, fake, new KernelInceptionDistanceOptions { SubsetCount = 20, SubsetSize = 200 });
         Assert.Equal(200, kid.SubsetSize);
-        Assert.True(kid.Mean > 3 * kid.StandardDeviation && kid.Mean > 0.1, $"KID {kid.Mean:G4} ± {kid.StandardDeviation:G4}");
+        Assert.True(kid.Mean > 3 * kid.StandardDeviation!.Value && kid.Mean > 0.1, $"KID {kid.Mean:G4} ± {kid.StandardDeviation:G4}");
     }
 
     [Fact]

@@ -101,6 +101,12 @@ public class QualityEvaluatorTests(MnistClassifierFixture mnist, ITestOutputHelp
         Assert.Equal(1.0, flat["classes.covered"]);
         Assert.True(flat["classes.kl"] > 2.0, $"classes.kl {flat["classes.kl"]}"); // ln 10 ≈ 2.30 for one of ten balanced classes
         Assert.True(flat["recall"] < 0.05 && flat["coverage"] < 0.05);
+        // One image repeated: every one of the ten splits predicts one distribution, so each scores exp(0) = 1.
+        Assert.Equal(10, result.InceptionScore!.Splits);
+        Assert.Equal(1.0, flat["isScore"]!.Value, 1e-9);
+        Assert.Equal(0.0, flat["isScore.std"]!.Value, 1e-9);
+        // 2,000 real samples against subsets of 1,000: the subsets differ, so KID reports their spread.
+        Assert.True(flat["kid.std"] > 0);
         Assert.Null(flat["modes.captured"]);
         Assert.Null(flat["conditionAccuracy"]);
         Assert.Equal(mnist.Trained.Info.TestAccuracy, flat["classifier.accuracy"]);
@@ -178,6 +184,7 @@ public class QualityEvaluatorTests(MnistClassifierFixture mnist, ITestOutputHelp
         Assert.True(oracle.Fid.Distance < 0.01 * shifted.Fid.Distance, $"fid {oracle.Fid.Distance} vs shifted {shifted.Fid.Distance}");
         Assert.True(flat["copies.fraction"] < 0.05);
         Assert.Null(flat["isScore"]);
+        Assert.Null(flat["isScore.std"]);
         Assert.Null(flat["classes.covered"]);
         Assert.Null(flat["classifier.accuracy"]);
         Assert.Equal(20_000, oracle.CopyTrainingCount); // every training point, not a subsample

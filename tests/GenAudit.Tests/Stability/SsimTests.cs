@@ -123,3 +123,23 @@ public class SsimTests
         return sum / positions;
     }
 }
+
+/// <summary>GenAudit's SSIM against scikit-image's structural_similarity with the same definition (tools/fixtures/make_ssim_fixtures.py).</summary>
+public class SsimReferenceTests
+{
+    const string File = "ssim_skimage.json";
+
+    public static TheoryData<string> Cases => ReferenceFixtures.Names(File);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesScikitImage(string name)
+    {
+        var fixture = ReferenceFixtures.Case(File, name);
+        var shape = fixture.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64()).Prepend(1).ToArray(); // (1, C, H, W)
+        using var a = tensor(fixture.Doubles("a"), shape, ScalarType.Float64);
+        using var b = tensor(fixture.Doubles("b"), shape, ScalarType.Float64);
+        using var ssim = Ssim.Compute(a, b);
+        Assert.Equal(fixture.GetProperty("ssim").GetDouble(), ssim.item<double>(), 1e-12);
+    }
+}

@@ -104,7 +104,16 @@ public class RandomisationAndTrainedModelTests
         Assert.DoesNotContain("saliency.completenessError", keys.Keys);
         using (var direct = new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = 16 }).Attribute(x)) // passed through unchanged
             Assert.Equal(direct.CompletenessError!.Average(Math.Abs), keys["ig.completenessError"], 12);
-        Assert.All(report.Methods, m => Assert.All(m.Scores, s => Assert.InRange(s, 0, 1)));
+        // Each example's score is the documented weighted mean of its own measurements, recomputed here
+        // from the raw per-example metrics (so a metric routed to the wrong example or term fails).
+        foreach (var m in report.Methods)
+            for (var i = 0; i < m.Scores.Length; i++)
+            {
+                var faithfulness = 0.5 * Math.Clamp(m.InsertionAuc[i] - m.DeletionAuc[i], 0, 1) + 0.5 * Math.Max(0, m.FaithfulnessCorrelation[i]);
+                var robustness = Math.Max(0, 1 - m.Sensitivity.Max[i]);
+                var sanity = 1 - m.Randomisation!.Layers.Average(l => Math.Max(0, m.Randomisation.Spearman[l][i]));
+                Assert.Equal(0.5 * faithfulness + 0.25 * robustness + 0.25 * sanity, m.Scores[i], 12);
+            }
         Assert.Equal(report.Methods.Max(m => m.Explainability), keys["explainability"]);
         Assert.NotEqual("random", report.BestMethod);
         Assert.True(keys["ig.explainability"] > keys["random.explainability"] + 0.2,

@@ -1,0 +1,65 @@
+using GenAudit.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GenAudit.Tests.Training;
+
+/// <summary>The EMA update on networks with given weights: θ̄ ← βθ̄ + (1 − β)θ, buffers copied.</summary>
+public class EmaTests
+{
+    static nn.Module<Tensor, Tensor> Network() =>
+        nn.Sequential(("fc", nn.Linear(2, 2, dtype: ScalarType.Float64)), ("bn", nn.BatchNorm1d(2, dtype: ScalarType.Float64)));
+
+    static void Set(nn.Module module, string name, params double[] values)
+    {
+        using var _ = no_grad();
+        var target = module.state_dict()[name];
+        target.copy_(tensor(values, target.shape, ScalarType.Float64));
+    }
+
+    static double[] Get(nn.Module module, string name) => module.state_dict()[name].data<double>().ToArray();
+
+    [Fact]
+    public void TwoUpdatesGiveTheGeometricAverageOfTheTrainedWeights()
+    {
+        using var ema = Network();
+        using var model = Network();
+        Set(ema, "fc.weight", 1, 2, 3, 4);
+        Set(model, "fc.weight", 5, -6, 7, 0);
+        Ema.Update(ema, model, decay: 0.9);
+        Set(model, "fc.weight", -1, 10, 0, 2);
+        Ema.Update(ema, model, decay: 0.9);
+        // β²θ̄₀ + β(1 − β)θ₁ + (1 − β)θ₂ with β = 0.9.
+        double[] start = [1, 2, 3, 4], first = [5, -6, 7, 0], second = [-1, 10, 0, 2];
+        var expected = start.Select((s, i) => 0.81 * s + 0.09 * first[i] + 0.1 * second[i]).ToArray();
+        var actual = Get(ema, "fc.weight");
+        for (var i = 0; i < 4; i++) Assert.Equal(expected[i], actual[i], 1e-14);
+    }
+
+    [Fact]
+    public void BuffersAreCopiedNotAveraged()
+    {
+        using var ema = Network();
+        using var model = Network();
+        Set(ema, "bn.running_mean", 10, 20);
+        Set(model, "bn.running_mean", 0.5, -0.5);
+        Set(model, "bn.running_var", 2, 3);
+        Ema.Update(ema, model, decay: 0.99);
+        Assert.Equal([0.5, -0.5], Get(ema, "bn.running_mean"));
+        Assert.Equal([2.0, 3.0], Get(ema, "bn.running_var"));
+    }
+
+    [Fact]
+    public void CopyIntoGivesEqualValuesInSeparateStorage()
+    {
+        using var ema = Network();
+        using var model = Network();
+        Set(model, "fc.weight", 5, -6, 7, 0);
+        Set(model, "bn.running_mean", 1, 2);
+        Ema.CopyInto(ema, model);
+        Assert.Equal([5.0, -6, 7, 0], Get(ema, "fc.weight"));
+        Assert.Equal([1.0, 2], Get(ema, "bn.running_mean"));
+        Set(model, "fc.weight", 0, 0, 0, 0);
+        Assert.Equal([5.0, -6, 7, 0], Get(ema, "fc.weight"));
+    }
+}
