@@ -1,0 +1,77 @@
+using GenAudit.Audit;
+using GenAudit.Metrics;
+
+namespace GenAudit.Tests.Audit;
+
+public class MetricGlossaryTests
+{
+    [Fact]
+    public void EveryCatalogAnchorHasAnEmbeddedSection()
+    {
+        var missing = MetricCatalog.All.Select(e => e.Anchor).Distinct().Where(a => !MetricGlossary.Sections.ContainsKey(a)).ToList();
+        Assert.True(missing.Count == 0, "anchors without a section in the embedded docs/metrics.md: " + string.Join(", ", missing));
+        Assert.Equal("FID: Fréchet distance (Heusel et al. 2017)", MetricGlossary.Sections["fid"].Title);
+        // The FID section carries its formula and stops before the KID section.
+        Assert.Contains("tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½)", MetricGlossary.Sections["fid"].Html);
+        Assert.DoesNotContain("Bińkowski", MetricGlossary.Sections["fid"].Html);
+    }
+
+    [Fact]
+    public void EveryQualityKeyIsInTheCatalog()
+    {
+        var missing = QualityEvaluation.Keys.Where(k => MetricCatalog.Find(k) is null).ToList();
+        Assert.True(missing.Count == 0, "quality keys without a catalog entry: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void SectionsEndAtTheNextAnchorOrHeadingOfTheSameLevel()
+    {
+        const string markdown = """
+            # Title
+
+            <a id="alpha"></a>
+            ### Alpha (Author 2020)
+
+            A is **big**; see [beta](metrics.md#beta), [runs](runs.md#history) and [the paper](https://example.org/a).
+
+            #### Detail
+
+            | Key | Range |
+            |---|---|
+            | `a.x` | [0, 1] \| 2 |
+
+            ```
+            a = b < c
+            ```
+
+            ### Unanchored
+
+            not part of alpha
+
+            <a id="beta"></a>
+            ## Beta
+
+            - one
+              continued
+            - two
+            """;
+        var sections = MetricGlossary.Parse(markdown);
+
+        Assert.Equal(["alpha", "beta"], sections.Keys.Order());
+        Assert.Equal("Alpha (Author 2020)", sections["alpha"].Title);
+        Assert.Equal(
+            "<p>A is <strong>big</strong>; see <a href=\"#def-beta\">beta</a>, runs and the paper.</p>\n" +
+            "<h4>Detail</h4>\n" +
+            "<table><tr><th>Key</th><th>Range</th></tr><tr><td><code>a.x</code></td><td>[0, 1] | 2</td></tr></table>\n" +
+            "<pre>a = b &lt; c\n</pre>\n",
+            sections["alpha"].Html);
+        Assert.Equal("<ul><li>one continued</li><li>two</li></ul>\n", sections["beta"].Html);
+    }
+
+    [Fact]
+    public void AnAnchorWithoutAHeadingIsAnErrorNamingIt()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => MetricGlossary.Parse("<a id=\"lonely\"></a>\nplain text\n"));
+        Assert.Contains("'lonely'", error.Message);
+    }
+}
