@@ -5,7 +5,7 @@ namespace GenAudit.Audit;
 
 /// <summary>
 /// Renders the Markdown subset that docs/metrics.md uses (headings, paragraphs, pipe tables, fenced
-/// code, bullet lists, `code`, **bold**, links) as HTML for a self-contained report. A link becomes
+/// code, bullet lists, `code`, **bold**, *emphasis*, links) as HTML for a self-contained report. A link becomes
 /// an in-page link when the caller knows its target, and plain text otherwise, so nothing in the
 /// output points outside the page.
 /// </summary>
@@ -121,6 +121,7 @@ static partial class MarkdownHtml
             }
             var escaped = Escape(part.Replace("\\|", "|"));
             escaped = BoldPattern().Replace(escaped, "<strong>$1</strong>");
+            escaped = EmphasisPattern().Replace(escaped, "<em>$1</em>");
             escaped = LinkPattern().Replace(escaped, m =>
             {
                 var target = Unescape(m.Groups[2].Value);
@@ -145,6 +146,9 @@ static partial class MarkdownHtml
 
     [GeneratedRegex(@"\*\*(.+?)\*\*")]
     private static partial Regex BoldPattern();
+
+    [GeneratedRegex(@"(?<![\w*])\*([^*\s][^*]*?)\*(?![\w*])")]
+    private static partial Regex EmphasisPattern();
 
     [GeneratedRegex(@"\[([^\]]+)\]\(([^)\s]+)\)")]
     private static partial Regex LinkPattern();

@@ -32,7 +32,7 @@ public class MetricGlossaryTests
             <a id="alpha"></a>
             ### Alpha (Author 2020)
 
-            A is **big**; see [beta](metrics.md#beta), [runs](runs.md#history) and [the paper](https://example.org/a).
+            A is **big** and *wide* (a * b); see [beta](metrics.md#beta), [runs](runs.md#history) and [the paper](https://example.org/a).
 
             #### Detail
 
@@ -60,7 +60,7 @@ public class MetricGlossaryTests
         Assert.Equal(["alpha", "beta"], sections.Keys.Order());
         Assert.Equal("Alpha (Author 2020)", sections["alpha"].Title);
         Assert.Equal(
-            "<p>A is <strong>big</strong>; see <a href=\"#def-beta\">beta</a>, runs and the paper.</p>\n" +
+            "<p>A is <strong>big</strong> and <em>wide</em> (a * b); see <a href=\"#def-beta\">beta</a>, runs and the paper.</p>\n" +
             "<h4>Detail</h4>\n" +
             "<table><tr><th>Key</th><th>Range</th></tr><tr><td><code>a.x</code></td><td>[0, 1] | 2</td></tr></table>\n" +
             "<pre>a = b &lt; c\n</pre>\n",
