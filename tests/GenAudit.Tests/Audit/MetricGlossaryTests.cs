@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using GenAudit.Audit;
 using GenAudit.Metrics;
+using GenAudit.Tests.Data;
 
 namespace GenAudit.Tests.Audit;
 
@@ -14,6 +16,30 @@ public class MetricGlossaryTests
         // The FID section carries its formula and stops before the KID section.
         Assert.Contains("tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½)", MetricGlossary.Sections["fid"].Html);
         Assert.DoesNotContain("Bińkowski", MetricGlossary.Sections["fid"].Html);
+    }
+
+    [Fact]
+    public async Task TheEmbeddedDocsAreTheAssembledSectionFiles()
+    {
+        // The report embeds docs/metrics.md; it must be what tools/docs/build-metrics.py makes of the section files now.
+        var root = RepositoryRoot();
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(temp.Path, "docs"));
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "docs"), "metrics-*.md"))
+            File.Copy(file, Path.Combine(temp.Path, "docs", Path.GetFileName(file)));
+        var start = new ProcessStartInfo("python3") { WorkingDirectory = temp.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(root, "tools", "docs", "build-metrics.py"));
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await stdout;
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0 && stderr.Length == 0, $"build-metrics.py: exit {process.ExitCode}, {stderr}");
+        var assembled = File.ReadAllText(Path.Combine(temp.Path, "docs", "metrics.md"));
+        Assert.True(assembled == File.ReadAllText(Path.Combine(root, "docs", "metrics.md")),
+            "docs/metrics.md is out of date with docs/metrics-*.md: run python3 tools/docs/build-metrics.py");
+        using var embedded = typeof(MetricGlossary).Assembly.GetManifestResourceStream(MetricGlossary.ResourceName)!;
+        Assert.Equal(assembled, await new StreamReader(embedded).ReadToEndAsync());
     }
 
     [Fact]
@@ -73,5 +99,12 @@ public class MetricGlossaryTests
     {
         var error = Assert.Throws<InvalidDataException>(() => MetricGlossary.Parse("<a id=\"lonely\"></a>\nplain text\n"));
         Assert.Contains("'lonely'", error.Message);
+    }
+
+    static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "GenAudit.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? throw new DirectoryNotFoundException("repository root (GenAudit.sln) not found above " + AppContext.BaseDirectory);
     }
 }
