@@ -159,28 +159,24 @@ public static class AuditReport
         return $"{E(info.Title)}<br><small>{E(MetricCatalog.Arrow(info.Direction))}{(info.Direction == MetricDirection.None ? "" : "; ")}range {E(info.Range)}; <a href=\"#{MetricGlossary.IdPrefix}{E(info.Anchor)}\">definition</a></small>";
     }
 
-    /// <summary>Every key the report shows: the policy's and the measured values'.</summary>
-    public static IReadOnlyList<string> Keys(AuditResult r) =>
-        r.Verdicts.Select(v => v.Threshold.Key).Concat(r.Values.Keys).Distinct(StringComparer.Ordinal).ToList();
-
     /// <summary>
-    /// The definitions of every key in the report, one section per docs/metrics.md anchor they use
-    /// (in the catalog's order): the catalog entries of those keys (a '*' stands for a method, an ε
+    /// The definitions of every key in the report (the policy's and the measured values'), one
+    /// section per docs/metrics.md anchor they use (in the catalog's order): the catalog entries of those keys (a '*' stands for a method, an ε
     /// or a condition) with their direction and range, then the section's text.
     /// </summary>
     static string Glossary(AuditResult r)
     {
-        var used = Keys(r).Select(MetricCatalog.Find).OfType<MetricInfo>().ToHashSet();
-        var byAnchor = MetricCatalog.All.Where(used.Contains).GroupBy(e => e.Anchor).ToDictionary(g => g.Key, g => g.ToList());
+        var used = r.Verdicts.Select(v => v.Threshold.Key).Concat(r.Values.Keys).Select(MetricCatalog.Find).OfType<MetricInfo>().ToHashSet();
         var s = new StringBuilder("<section id=\"glossary\"><h2>Glossary</h2><p>The definitions of the keys above, from docs/metrics.md of GenAudit ")
             .Append(E(r.Card.AuditVersions.GenAudit)).Append(".</p>\n");
-        foreach (var anchor in MetricCatalog.All.Select(e => e.Anchor).Distinct().Where(byAnchor.ContainsKey))
+        foreach (var entries in MetricCatalog.All.Where(used.Contains).GroupBy(e => e.Anchor))
         {
+            var anchor = entries.Key;
             var section = MetricGlossary.Sections.TryGetValue(anchor, out var found) ? found
                 : throw new InvalidOperationException($"docs/metrics.md has no section with anchor '{anchor}', which MetricCatalog names; add <a id=\"{anchor}\"></a> above its heading (tools/docs/build-metrics.py)");
             s.Append("<div id=\"").Append(MetricGlossary.IdPrefix).Append(E(anchor)).Append("\"><h3>").Append(E(section.Title)).Append("</h3>")
              .Append("<table><tr><th>key</th><th>meaning</th><th>direction</th><th>range</th></tr>");
-            foreach (var info in byAnchor[anchor])
+            foreach (var info in entries)
                 s.Append("<tr><td><code>").Append(E(info.Key)).Append("</code></td><td>").Append(E(info.Title)).Append("</td><td>")
                  .Append(E(info.Direction == MetricDirection.None ? "informational" : MetricCatalog.Arrow(info.Direction))).Append("</td><td>").Append(E(info.Range)).Append("</td></tr>");
             s.Append("</table>\n").Append(section.Html).Append("</div>\n");
