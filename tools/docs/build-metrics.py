@@ -17,7 +17,8 @@ anchors = {  # heading prefix -> anchor id
 }
 out = ["# Metric definitions", "",
        "Every number GenAudit prints or writes is defined here, with its direction (↑ higher is better, "
-       "↓ lower is better) and its range. Reports link to the anchors of this page. Each section is kept "
+       "↓ lower is better) and its range. Audit reports carry the sections under this page's anchors in "
+       "their glossary (the page is embedded in the library at build time). Each section is kept "
        "in its own file under docs/ and assembled by `tools/docs/build-metrics.py`.", ""]
 found = set()
 for name in sections:

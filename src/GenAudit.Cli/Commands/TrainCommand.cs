@@ -161,6 +161,11 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         [Description("Write a history line every N steps. Default: 50.")]
         public int? LogEvery { get; init; }
 
+        /// <summary>TensorBoard switch.</summary>
+        [CommandOption("--no-tensorboard")]
+        [Description("Do not write TensorBoard event files. By default the history and each checkpoint's samples are also written to events.out.tfevents.* in the run directory (tensorboard --logdir runs).")]
+        public bool? NoTensorBoard { get; init; }
+
         /// <summary>Run directory.</summary>
         [CommandOption("--out <DIR>")]
         [Description("Run directory (created; must not hold a run unless --resume). Default: runs/<data>-<model>.")]
@@ -279,6 +284,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             Device = s.Device ?? defaults.Device,
             CheckpointEvery = s.CheckpointEvery ?? defaults.CheckpointEvery,
             LogEvery = s.LogEvery ?? defaults.LogEvery,
+            TensorBoard = s.NoTensorBoard != true,
         };
         // Learning rates left unset keep the record's defaults, which depend on the family and the loss.
         if (s.LearningRate is { } lr) config = config with { LearningRateG = lr, LearningRateD = lr };

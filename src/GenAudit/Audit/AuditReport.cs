@@ -6,7 +6,8 @@ using System.Text.Json;
 namespace GenAudit.Audit;
 
 /// <summary>
-/// Writes an <see cref="AuditResult"/> as report.html (one self-contained file, images inline),
+/// Writes an <see cref="AuditResult"/> as report.html (one self-contained file: images inline, and a
+/// glossary with the docs/metrics.md definition of every key it shows, so no link leaves the file),
 /// summary.json (schema <see cref="Schema"/>, documented in docs/audit.md) and summary.md.
 /// Every string that comes from a user or a file is HTML-escaped.
 /// </summary>
@@ -14,9 +15,6 @@ public static class AuditReport
 {
     /// <summary>Schema identifier of summary.json.</summary>
     public const string Schema = "genaudit.audit/1";
-
-    /// <summary>Where metric definitions live, relative to the repository root.</summary>
-    public const string MetricsDoc = "docs/metrics.md";
 
     static readonly string[] ExplanationSuffixes = ["explainability", "faithfulness", "robustness", "sanity", "deletionAuc", "insertionAuc", "faithfulnessCorrelation", "infidelity", "maxSensitivity", "avgSensitivity", "sparseness", "complexity", "completenessError", "lime.r2"];
 
@@ -66,6 +64,7 @@ public static class AuditReport
          .Append("th{background:#f3f3f3}.pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}.na{color:#777}")
          .Append(".banner{padding:.6em 1em;font-size:1.5em;border-radius:6px}.banner.pass{background:#e2f4e6}.banner.fail{background:#fde3e6}")
          .Append("small{color:#666}img{max-width:100%;border:1px solid #ddd;margin:.3em 0}code{background:#f6f6f6;padding:0 3px}")
+         .Append("#glossary>div{border-top:1px solid #ddd;margin-top:1em}#glossary pre{background:#f6f6f6;padding:.5em;overflow-x:auto}")
          .Append("</style></head>\n<body>\n");
 
         s.Append("<section id=\"verdict\"><h1>GenAudit report</h1>\n<p>Run <code>").Append(E(card.RunPath)).Append("</code>, checkpoint step ").Append(card.Step)
@@ -138,7 +137,8 @@ public static class AuditReport
         s.Append("</table></section>\n");
 
         s.Append("<section id=\"notes\"><h2>Notes</h2><ul>").Append(string.Concat(r.Notes.Select(n => $"<li>{E(n)}</li>"))).Append("</ul>")
-         .Append("<p><small>Definitions, directions and ranges: ").Append(MetricsDoc).Append(". Summary schema: ").Append(Schema).Append(" (docs/audit.md).</small></p></section>\n");
+         .Append("<p><small>Summary schema: ").Append(Schema).Append(" (docs/audit.md of GenAudit).</small></p></section>\n");
+        s.Append(Glossary(r));
         // Lets a headless browser test read whether every inline image decoded.
         s.Append("<script>window.addEventListener('load',function(){var i=Array.from(document.images);var ok=i.length>0&&i.every(function(x){return x.complete&&x.naturalWidth>0});")
          .Append("document.body.setAttribute('data-images',ok?'decoded':'broken');document.body.setAttribute('data-image-count',String(i.length));});</script>\n");
@@ -162,7 +162,32 @@ public static class AuditReport
     {
         var info = MetricCatalog.Find(key);
         if (info is null) return "<small>supporting value</small>";
-        return $"{E(info.Title)}<br><small>{E(MetricCatalog.Arrow(info.Direction))}{(info.Direction == MetricDirection.None ? "" : "; ")}range {E(info.Range)}; <a href=\"{MetricsDoc}#{E(info.Anchor)}\">{MetricsDoc}#{E(info.Anchor)}</a></small>";
+        return $"{E(info.Title)}<br><small>{E(MetricCatalog.Arrow(info.Direction))}{(info.Direction == MetricDirection.None ? "" : "; ")}range {E(info.Range)}; <a href=\"#{MetricGlossary.IdPrefix}{E(info.Anchor)}\">definition</a></small>";
+    }
+
+    /// <summary>
+    /// The definitions of every key in the report (the policy's and the measured values'), one
+    /// section per docs/metrics.md anchor they use (in the catalog's order): the catalog entries of those keys (a '*' stands for a method, an ε
+    /// or a condition) with their direction and range, then the section's text.
+    /// </summary>
+    static string Glossary(AuditResult r)
+    {
+        var used = r.Verdicts.Select(v => v.Threshold.Key).Concat(r.Values.Keys).Select(MetricCatalog.Find).OfType<MetricInfo>().ToHashSet();
+        var s = new StringBuilder("<section id=\"glossary\"><h2>Glossary</h2><p>The definitions of the keys above, from docs/metrics.md of GenAudit ")
+            .Append(E(r.Card.AuditVersions.GenAudit)).Append(".</p>\n");
+        foreach (var entries in MetricCatalog.All.Where(used.Contains).GroupBy(e => e.Anchor))
+        {
+            var anchor = entries.Key;
+            var section = MetricGlossary.Sections.TryGetValue(anchor, out var found) ? found
+                : throw new InvalidOperationException($"docs/metrics.md has no section with anchor '{anchor}', which MetricCatalog names; add <a id=\"{anchor}\"></a> above its heading (tools/docs/build-metrics.py)");
+            s.Append("<div id=\"").Append(MetricGlossary.IdPrefix).Append(E(anchor)).Append("\"><h3>").Append(E(section.Title)).Append("</h3>")
+             .Append("<table><tr><th>key</th><th>meaning</th><th>direction</th><th>range</th></tr>");
+            foreach (var info in entries)
+                s.Append("<tr><td><code>").Append(E(info.Key)).Append("</code></td><td>").Append(E(info.Title)).Append("</td><td>")
+                 .Append(E(info.Direction == MetricDirection.None ? "informational" : MetricCatalog.Arrow(info.Direction))).Append("</td><td>").Append(E(info.Range)).Append("</td></tr>");
+            s.Append("</table>\n").Append(section.Html).Append("</div>\n");
+        }
+        return s.Append("</section>\n").ToString();
     }
 
     static string ValueTable(IEnumerable<KeyValuePair<string, double>> values)

@@ -43,6 +43,7 @@ public sealed class Trainer : IDisposable
     readonly StepRandom _random;
     readonly EpochSampler _sampler;
     readonly IStepper _stepper;
+    readonly TensorBoardLog? _tensorBoard;
     long _step;
 
     /// <summary>
@@ -82,6 +83,7 @@ public sealed class Trainer : IDisposable
 
         if (resume) Resume();
         else Create();
+        if (_config.TensorBoard) _tensorBoard = new TensorBoardLog(_run.Root, resume ? _step : null);
     }
 
     /// <summary>The generator being trained (the EMA copy when EMA is on), in eval mode between steps.</summary>
@@ -133,7 +135,12 @@ public sealed class Trainer : IDisposable
                 }
             }
             _step = step + 1;
-            if (log) HistoryFile.Append(_run.History, metrics.ToHistory(_step, clock.Elapsed.TotalSeconds));
+            if (log)
+            {
+                var entry = metrics.ToHistory(_step, clock.Elapsed.TotalSeconds);
+                HistoryFile.Append(_run.History, entry);
+                _tensorBoard?.Append(entry);
+            }
             progress?.Report(new TrainingProgress(_step, _config.Steps, metrics.Values, clock.Elapsed));
             if (checkpoint) lastCheckpoint = WriteCheckpoint();
         }
@@ -185,8 +192,9 @@ public sealed class Trainer : IDisposable
         using var scope = NewDisposeScope();
         var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
         Directory.CreateDirectory(_run.Samples);
-        SampleRenderer.Render(_stepper.Sampler, Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png"),
-            _config.Model.IsPointData ? PointSamples : GridSamples, _config.Seed, _data);
+        var samples = Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png");
+        SampleRenderer.Render(_stepper.Sampler, samples, _config.Model.IsPointData ? PointSamples : GridSamples, _config.Seed, _data);
+        _tensorBoard?.AddSamples(_step, samples);
         LossChart.Render(HistoryFile.Read(_run.History), _run.LossPlot, _config.Model.IsGan);
         return folder;
     }
@@ -194,6 +202,7 @@ public sealed class Trainer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _tensorBoard?.Dispose();
         _stepper.Dispose();
         _sampler.Dispose();
         _random.Dispose();

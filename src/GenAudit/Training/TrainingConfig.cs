@@ -103,6 +103,9 @@ public sealed record TrainingConfig
     /// <summary>A checkpoint (weights, optimiser state, sample grid) is written every this many steps, and always at the end.</summary>
     public int CheckpointEvery { get; init; } = 1000;
 
+    /// <summary>Also write history lines and checkpoint sample grids as TensorBoard events in the run folder (<c>--no-tensorboard</c> turns it off).</summary>
+    public bool TensorBoard { get; init; } = true;
+
     /// <summary>How many checkpoints to keep (oldest removed first).</summary>
     public int KeepCheckpoints { get; init; } = 2;
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using GenAudit.Audit;
 using GenAudit.Tests.Training;
@@ -128,8 +130,7 @@ public class AuditTests(AuditRunsFixture runs)
     public void ReportRendersInChromium()
     {
         var (_, _, folder) = runs.HealthyAudit.Value;
-        var chromium = new[] { "chromium", "chromium-browser" }.Select(Which).FirstOrDefault(p => p is not null)
-            ?? throw new InvalidOperationException("chromium is not installed: the browser test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it)");
+        var chromium = FindChromium();
         var url = new Uri(Path.Combine(folder, "report.html")).AbsoluteUri;
         var screenshot = Path.Combine(folder, "screenshot.png");
         var dom = Chromium(chromium, "--dump-dom", url);
@@ -152,6 +153,48 @@ public class AuditTests(AuditRunsFixture runs)
         var variance = sumSquares / count - Math.Pow(sum / count, 2);
         Assert.True(variance > 100, $"the screenshot looks blank (luminance variance {variance:F1})");
     }
+
+    [Fact]
+    public void EveryKeyInTheReportHasAGlossaryEntry()
+    {
+        var (_, _, folder) = runs.HealthyAudit.Value;
+        var html = File.ReadAllText(Path.Combine(folder, "report.html"));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var keys = summary.RootElement.GetProperty("values").EnumerateObject().Select(p => p.Name)
+            .Concat(summary.RootElement.GetProperty("verdicts").EnumerateArray().Select(v => v.GetProperty("key").GetString()!))
+            .Distinct().ToList();
+        Assert.Contains("worstCase.0.03.normalizedL2", keys);
+        Assert.Contains("ig.faithfulness", keys);
+        var missing = keys.Where(k => MetricCatalog.Find(k) is not { } info || !html.Contains($"<div id=\"{MetricGlossary.IdPrefix}{info.Anchor}\">")).ToList();
+        Assert.True(missing.Count == 0, "keys in the report without a glossary entry: " + string.Join(", ", missing));
+        Assert.DoesNotContain("supporting value", html);
+    }
+
+    [Fact]
+    public void ReportCopiedAwayHasOnlyInPageLinksInChromium()
+    {
+        var (_, _, folder) = runs.HealthyAudit.Value;
+        var away = Directory.CreateTempSubdirectory("genaudit-report-away-");
+        try
+        {
+            var copy = Path.Combine(away.FullName, "report.html");
+            File.Copy(Path.Combine(folder, "report.html"), copy);
+            var dom = Chromium(FindChromium(), "--dump-dom", new Uri(copy).AbsoluteUri);
+            var ids = Regex.Matches(dom, "\\sid=\"([^\"]+)\"").Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToHashSet();
+            var hrefs = Regex.Matches(dom, "\\shref=\"([^\"]*)\"").Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+            Assert.True(hrefs.Count >= 20, $"only {hrefs.Count} links in the rendered report");
+            var broken = hrefs.Where(h => !h.StartsWith('#') || !ids.Contains(h[1..])).Distinct().ToList();
+            Assert.True(broken.Count == 0, "links that are not in-page anchors of the report: " + string.Join(", ", broken));
+            Assert.All(Regex.Matches(dom, "\\ssrc=\"([^\"]*)\"").Select(m => m.Groups[1].Value), src => Assert.StartsWith("data:", src));
+            Assert.Contains("data-images=\"decoded\"", dom);
+        }
+        finally { away.Delete(recursive: true); }
+        Assert.DoesNotContain("](", File.ReadAllText(Path.Combine(folder, "summary.md")));
+    }
+
+    static string FindChromium() =>
+        new[] { "chromium", "chromium-browser" }.Select(Which).FirstOrDefault(p => p is not null)
+        ?? throw new InvalidOperationException("chromium is not installed: the browser tests need Debian's chromium (apt-get install -y chromium; ./test installs it)");
 
     static string Chromium(string chromium, string mode, string url)
     {
