@@ -71,10 +71,10 @@ public static class DataCopyingTest
         var gen = FeatureMatrix.ToFloat64(generated, nameof(generated), minimumRows: 1);                // (m, D)
         FeatureMatrix.RequireSameDimension(train, nameof(training), held, nameof(test));
         FeatureMatrix.RequireSameDimension(train, nameof(training), gen, nameof(generated));
-        var partition = KMeans.Fit(train, options.CellCount, options.Seed, chunkRows: options.ChunkRows);
+        var partition = KMeans.Fit(train, options.CellCount, options.Seed);
         var tau = options.MinGeneratedFraction ?? 20.0 / gen.shape[0];
-        return FromCells(train, partition.Assign(train, options.ChunkRows), held, partition.Assign(held, options.ChunkRows),
-            gen, partition.Assign(gen, options.ChunkRows), options.CellCount, tau, options.ChunkRows);
+        return FromCells(train, partition.Assign(train), held, partition.Assign(held),
+            gen, partition.Assign(gen), options.CellCount, tau, options.ChunkRows);
     }
 
     /// <summary>C_T for given cell labels (0..cellCount−1) of each row: the statistic without the partition step.</summary>

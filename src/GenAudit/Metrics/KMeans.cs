@@ -14,8 +14,9 @@ public sealed record KMeansModel(double[,] Centers, int Iterations, bool Converg
     public int CellCount => Centers.GetLength(0);
 
     /// <summary>The nearest centre of each row of <paramref name="x"/> (N, D); ties go to the lower cell index.</summary>
-    public int[] Assign(Tensor x, int chunkRows = PairwiseDistances.DefaultChunkRows)
+    public int[] Assign(Tensor x, int chunkRows = 0)
     {
+        if (chunkRows <= 0) chunkRows = Math.Max(PairwiseDistances.DefaultChunkRows, 4_000_000 / CellCount);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var rows = FeatureMatrix.ToFloat64(x, nameof(x));                    // (N, D)
@@ -37,9 +38,15 @@ public static class KMeans
     /// <summary>
     /// Fits K cells to the rows of <paramref name="x"/> (N, D), N ≥ K. The k-means++ draws use
     /// SplitMix64 with <paramref name="seed"/>, so the partition is a function of the data and the seed.
+    /// <paramref name="chunkRows"/> ≤ 0 picks blocks of about four million row-centre distances. Lloyd's
+    /// iterations stop at <paramref name="maxIterations"/> (25) when they have not converged: a test
+    /// that compares samples within cells is valid for any partition fixed before the generated
+    /// samples are seen, so a partition a few iterations from convergence costs nothing but balance.
     /// </summary>
-    public static KMeansModel Fit(Tensor x, int cellCount, ulong seed, int maxIterations = 100, int chunkRows = PairwiseDistances.DefaultChunkRows)
+    public static KMeansModel Fit(Tensor x, int cellCount, ulong seed, int maxIterations = 25, int chunkRows = 0)
     {
+        // Rows × K distances are small: blocks of about 4 million of them keep the per-block overhead off the Lloyd loop.
+        if (chunkRows <= 0) chunkRows = Math.Max(PairwiseDistances.DefaultChunkRows, 4_000_000 / Math.Max(cellCount, 1));
         ArgumentOutOfRangeException.ThrowIfLessThan(cellCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxIterations, 1);
         TorchRuntime.EnsureLoaded();
