@@ -11,11 +11,18 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit train: trains a model into a run directory, with a live progress bar.</summary>
-public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Settings>
+public sealed class TrainCommand(IAnsiConsole console) : VerbCommand<TrainCommand.Settings>
 {
     /// <summary>Options of <c>genaudit train</c>; unset options take the defaults of <see cref="TrainingConfig.DefaultsFor"/>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : VerbSettings
     {
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Seed = "Seed for weights, latent draws and data order. Default: 0.",
+            Out = new("Run directory (created; must not hold a run unless --resume). Default: runs/<data>-<model>.", Folder: true),
+        };
+
         /// <summary>Data to train on.</summary>
         [CommandOption("--data <DATA>")]
         [Description("ring8 | grid25 | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
@@ -136,11 +143,6 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         [Description("VAE decoder likelihood: bernoulli | gaussian. Default: bernoulli.")]
         public string? Likelihood { get; init; }
 
-        /// <summary>Seed.</summary>
-        [CommandOption("--seed <S>")]
-        [Description("Seed for weights, latent draws and data order. Default: 0.")]
-        public long? Seed { get; init; }
-
         /// <summary>Threads.</summary>
         [CommandOption("--threads <N>")]
         [Description("CPU threads for libtorch (0 = all). Results are bit-reproducible for a fixed count. Default: 1 for ring8/grid25, 0 otherwise.")]
@@ -161,18 +163,13 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         [Description("Write a history line every N steps. Default: 50.")]
         public int? LogEvery { get; init; }
 
-        /// <summary>Run directory.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Run directory (created; must not hold a run unless --resume). Default: runs/<data>-<model>.")]
-        public string? Out { get; init; }
-
         /// <summary>Resume flag.</summary>
         [CommandOption("--resume")]
         [Description("Continue the run in --out from its newest checkpoint; only --steps may be changed.")]
         public bool Resume { get; init; }
 
         /// <inheritdoc />
-        public override ValidationResult Validate()
+        public override ValidationResult ValidateVerb()
         {
             if (Steps is not null && Epochs is not null) return ValidationResult.Error("give --steps or --epochs, not both");
             if (Resume && Out is null) return ValidationResult.Error("--resume needs --out DIR, the run to continue");
@@ -329,10 +326,4 @@ static class TrainingProgressView
             });
         return result!;
     }
-}
-
-/// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

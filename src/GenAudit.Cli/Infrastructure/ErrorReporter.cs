@@ -32,7 +32,9 @@ static class ErrorReporter
                 or DirectoryNotFoundException or FormatException or NotSupportedException => ("error", ExitCode.Usage),
             _ => ("internal error", ExitCode.Failed),
         };
-        console.MarkupLineInterpolated($"[red]{label}:[/] {exception.Message}");
+        // A value that failed its conversion: the converter's message names the value and the fix; Spectre's says only the type.
+        var message = exception is CommandRuntimeException { InnerException: FormatException format } ? format.Message : exception.Message;
+        console.MarkupLineInterpolated($"[red]{label}:[/] {message}");
         if (label == "internal error") console.WriteLine(exception.ToString());
         return code;
     }
