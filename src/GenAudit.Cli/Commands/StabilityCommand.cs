@@ -52,8 +52,8 @@ public sealed class StabilityCommand(IAnsiConsole console) : VerbCommand<Stabili
 
         /// <inheritdoc />
         public override ValidationResult ValidateVerb() =>
-            Epsilons?.FirstOrDefault(e => !(e > 0)) is { } bad
-                ? ValidationResult.Error($"--eps must be positive numbers separated by commas, e.g. 0.01,0.1; {bad.ToString(CultureInfo.InvariantCulture)} is not")
+            Epsilons?.Where(e => !(e > 0)).Select(e => e.ToString(CultureInfo.InvariantCulture)).FirstOrDefault() is { } bad
+                ? ValidationResult.Error($"--eps must be positive numbers separated by commas, e.g. 0.01,0.1; {bad} is not")
                 : ValidationResult.Success();
     }
 

@@ -102,8 +102,8 @@ static class StepProgress
                     return;
                 }
                 var eta = p.Done > 0 ? Duration(elapsed * ((double)(p.Total - p.Done) / p.Done)) : "unknown";
-                var share = p.Total > 0 ? ((double)p.Done / p.Total).ToString("P0", CultureInfo.InvariantCulture) : "";
-                console.WriteLine($"{title}: {p.Done}/{p.Total} ({share}), {p.Step}; {Duration(elapsed)} elapsed, ETA {eta}");
+                var percent = p.Total > 0 ? (int)Math.Round(100.0 * p.Done / p.Total) : 0;
+                console.WriteLine($"{title}: {p.Done}/{p.Total} ({percent}%), {p.Step}; {Duration(elapsed)} elapsed, ETA {eta}");
             }
         }
 

@@ -1,0 +1,95 @@
+using System.Text.RegularExpressions;
+using GenAudit.Cli;
+using GenAudit.Cli.Infrastructure;
+using GenAudit.Core;
+using GenAudit.Tests.Training;
+using Spectre.Console.Testing;
+
+namespace GenAudit.Tests.Cli;
+
+/// <summary>A clock that moves on by <see cref="Step"/> at every reading and whose timers never fire.</summary>
+sealed class SteppingClock(TimeSpan step) : TimeProvider
+{
+    long ticks;
+
+    public TimeSpan Step => step;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Interlocked.Add(ref ticks, step.Ticks);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new Silent();
+
+    sealed class Silent : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+        public void Dispose() { }
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+public class ProgressTests
+{
+    [Fact]
+    public void PlainLinesCarryDoneTotalElapsedAndEta()
+    {
+        var console = new TestConsole();
+        console.Profile.Width = 1000;
+        // Every clock reading is 11 s after the previous one: each step finishes more than the 10 s interval after the last line.
+        var options = new ProgressOptions(Terminal: false, new SteppingClock(TimeSpan.FromSeconds(11)), TimeSpan.FromSeconds(10));
+        var result = StepProgress.Run(console, options, "work", progress =>
+        {
+            for (int i = 1; i <= 3; i++) progress.Report(new WorkProgress($"step {i}", i, 4));
+            return 42;
+        });
+        Assert.Equal(42, result);
+        var lines = console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // Clock readings: start at 11 s, the lines at 22, 33 and 44 s: elapsed 11, 22, 33 s; ETA = elapsed / done × left.
+        Assert.Equal("work: 1/4 (25%), step 1; 11 s elapsed, ETA 33 s", lines[0]);
+        Assert.Equal("work: 2/4 (50%), step 2; 22 s elapsed, ETA 22 s", lines[1]);
+        Assert.Equal("work: 3/4 (75%), step 3; 33 s elapsed, ETA 11 s", lines[2]);
+        Assert.Equal("work: done in 44 s", lines[3]);
+        Assert.Equal(4, lines.Length);
+    }
+
+    [Fact]
+    public void PlainLinesWaitForTheInterval()
+    {
+        var console = new TestConsole();
+        console.Profile.Width = 1000;
+        // 4 s per reading: a line only when 10 s have passed since the previous one.
+        var options = new ProgressOptions(Terminal: false, new SteppingClock(TimeSpan.FromSeconds(4)), TimeSpan.FromSeconds(10));
+        StepProgress.Run(console, options, "work", progress =>
+        {
+            for (int i = 1; i <= 6; i++) progress.Report(new WorkProgress("s", i, 6));
+            return 0;
+        });
+        // Readings at 4 (start), 8, 12, 16, 20, 24, 28 s for the six reports: lines at 16 s (step 3) and 28 s (step 6).
+        var lines = console.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["work: 3/6 (50%), s; 12 s elapsed, ETA 12 s", "work: 6/6 (100%), s; 24 s elapsed, ETA 0 s", "work: done in 28 s"], lines);
+    }
+
+    [Fact]
+    public void ExplainCompareOffATerminalPrintsPeriodicProgressLines()
+    {
+        using var temp = new TempRun();
+        var run = temp.Sub("run");
+        var console = new TestConsole();
+        console.Profile.Width = 1000;
+        Assert.Equal(0, GenAuditApp.Run(["train", "--data", "ring8", "--steps", "5", "--batch", "16", "--width", "8", "--out", run], console));
+
+        console = new TestConsole();
+        console.Profile.Width = 1000;
+        var options = new ProgressOptions(Terminal: false, new SteppingClock(TimeSpan.FromSeconds(11)), TimeSpan.FromSeconds(10));
+        var app = GenAuditApp.Create(console, options);
+        var code = app.Run(["explain", "--run", run, "--compare", "saliency,random", "--target", "output:0", "-n", "2", "--json", temp.Sub("c.json")]);
+        Assert.True(code == 0, console.Output);
+        var pattern = new Regex(@"^explain --compare saliency,random: (\d+)/(\d+) \(\d+%\), (saliency|random): [a-z ]+; \d+ (min \d+ )?s elapsed, ETA \d+ (min \d+ )?s$");
+        var progress = console.Output.Split('\n').Select(l => pattern.Match(l.TrimEnd())).Where(m => m.Success).ToList();
+        // Two methods, each: attributions, deletion and insertion, faithfulness correlation, infidelity, sensitivity, randomisation.
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => i.ToString()), progress.Select(m => m.Groups[1].Value));
+        Assert.All(progress, m => Assert.Equal("12", m.Groups[2].Value));
+        Assert.Contains("explain --compare saliency,random: done in", console.Output);
+        Assert.True(File.Exists(temp.Sub("c.json")));
+    }
+}
