@@ -11,7 +11,7 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit demo: the main job on the embedded data, end to end: train both runs, then audit both against the default policy.</summary>
-public sealed class DemoCommand(IAnsiConsole console) : VerbCommand<DemoCommand.Settings>
+public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<DemoCommand.Settings>
 {
     /// <summary>Options of <c>genaudit demo</c>.</summary>
     public sealed class Settings : VerbSettings
@@ -61,7 +61,7 @@ public sealed class DemoCommand(IAnsiConsole console) : VerbCommand<DemoCommand.
             console.MarkupLineInterpolated($"[bold]{name}[/]: training on {data}");
             using var dataset = TensorTrainingData.FromDataset(DatasetRegistry.Resolve(data));
             using var trainer = new Trainer(config, dataset, output);
-            var result = TrainingProgressView.Run(console, trainer, cancellationToken);
+            var result = TrainingProgressView.Run(console, progressOptions, trainer, cancellationToken);
             if (result.Outcome != TrainingOutcome.Completed)
             {
                 console.MarkupLineInterpolated($"[yellow]Interrupted[/] during {name}; its checkpoint is in {result.CheckpointFolder}");

@@ -11,7 +11,7 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit train: trains a model into a run directory, with a live progress bar.</summary>
-public sealed class TrainCommand(IAnsiConsole console) : VerbCommand<TrainCommand.Settings>
+public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<TrainCommand.Settings>
 {
     /// <summary>Options of <c>genaudit train</c>; unset options take the defaults of <see cref="TrainingConfig.DefaultsFor"/>.</summary>
     public sealed class Settings : VerbSettings
@@ -222,7 +222,7 @@ public sealed class TrainCommand(IAnsiConsole console) : VerbCommand<TrainComman
         TrainingResult result;
         try
         {
-            result = TrainingProgressView.Run(console, trainer, interrupt.Token);
+            result = TrainingProgressView.Run(console, progressOptions, trainer, interrupt.Token);
         }
         finally
         {
@@ -300,30 +300,15 @@ public sealed class TrainCommand(IAnsiConsole console) : VerbCommand<TrainComman
         new string(Path.GetFileName(data.TrimEnd('/', '\\')).Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()) is { Length: > 0 } name ? name : "data";
 }
 
-/// <summary>The live progress bar of a training run: ETA and the latest losses.</summary>
+/// <summary>The progress of a training run: ETA and the latest losses, as a live bar or periodic plain lines.</summary>
 static class TrainingProgressView
 {
-    public static TrainingResult Run(IAnsiConsole console, Trainer trainer, CancellationToken cancel)
-    {
-        TrainingResult? result = null;
-        console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                     new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context =>
-            {
-                var task = context.AddTask("training", maxValue: trainer.Config.Steps);
-                task.Value = trainer.Step;
-                var progress = new SynchronousProgress<TrainingProgress>(p =>
-                {
-                    task.Value = p.Step;
-                    if (p.Step % 10 == 0 || p.Step == p.TotalSteps)
-                        task.Description = $"step {p.Step}/{p.TotalSteps} " + string.Join(" ", p.Losses
-                            .Where(kv => kv.Key is "lossD" or "lossG" or "loss" or "recon" or "kl")
-                            .Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}"));
-                });
-                result = trainer.Run(progress, cancel);
-            });
-        return result!;
-    }
+    public static TrainingResult Run(IAnsiConsole console, ProgressOptions options, Trainer trainer, CancellationToken cancel) =>
+        StepProgress.Run(console, options, "training", steps => trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
+        {
+            var losses = string.Join(" ", p.Losses
+                .Where(kv => kv.Key is "lossD" or "lossG" or "loss" or "recon" or "kl")
+                .Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}"));
+            steps.Report(new WorkProgress($"step {p.Step}/{p.TotalSteps} {losses}", checked((int)p.Step), checked((int)p.TotalSteps)));
+        }), cancel), alreadyDone: checked((int)trainer.Step));
 }

@@ -21,11 +21,15 @@ public sealed record ProgressOptions(bool Terminal, TimeProvider Clock, TimeSpan
 /// <summary>Runs a long step with a progress bar and ETA (terminal) or periodic plain lines with done/total and ETA.</summary>
 static class StepProgress
 {
-    public static T Run<T>(IAnsiConsole console, ProgressOptions options, string title, Func<IProgress<WorkProgress>, T> work)
+    /// <summary>
+    /// Runs <paramref name="work"/>, showing what it reports. <paramref name="alreadyDone"/> steps were done before
+    /// (a resumed training run); the ETA counts only the steps done here.
+    /// </summary>
+    public static T Run<T>(IAnsiConsole console, ProgressOptions options, string title, Func<IProgress<WorkProgress>, T> work, int alreadyDone = 0)
     {
         if (!options.Terminal)
         {
-            using var lines = new PlainLines(console, options, title);
+            using var lines = new PlainLines(console, options, title, alreadyDone);
             var result = work(lines);
             lines.Finish();
             return result;
@@ -37,7 +41,8 @@ static class StepProgress
                      new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context =>
             {
-                var task = context.AddTask(Markup.Escape(title), maxValue: 1);
+                var task = context.AddTask(Markup.Escape(title), maxValue: Math.Max(1, alreadyDone));
+                task.Value = alreadyDone;
                 value = work(new SynchronousProgress<WorkProgress>(p =>
                 {
                     task.MaxValue = p.Total;
@@ -60,14 +65,15 @@ static class StepProgress
         readonly ProgressOptions options;
         readonly string title;
         readonly long start;
+        readonly int alreadyDone;
         readonly ITimer timer;
         readonly object gate = new();
         long lastLine;
         WorkProgress? latest;
 
-        public PlainLines(IAnsiConsole console, ProgressOptions options, string title)
+        public PlainLines(IAnsiConsole console, ProgressOptions options, string title, int alreadyDone)
         {
-            (this.console, this.options, this.title) = (console, options, title);
+            (this.console, this.options, this.title, this.alreadyDone) = (console, options, title, alreadyDone);
             start = lastLine = options.Clock.GetTimestamp();
             var period = options.Interval > TimeSpan.Zero ? options.Interval : TimeSpan.FromSeconds(1);
             timer = options.Clock.CreateTimer(_ => Write(), null, period, period);
@@ -101,7 +107,8 @@ static class StepProgress
                     console.WriteLine($"{title}: started, {Duration(elapsed)} elapsed");
                     return;
                 }
-                var eta = p.Done > 0 ? Duration(elapsed * ((double)(p.Total - p.Done) / p.Done)) : "unknown";
+                var doneHere = p.Done - alreadyDone;
+                var eta = doneHere > 0 ? Duration(elapsed * ((double)(p.Total - p.Done) / doneHere)) : "unknown";
                 var percent = p.Total > 0 ? (int)Math.Round(100.0 * p.Done / p.Total) : 0;
                 console.WriteLine($"{title}: {p.Done}/{p.Total} ({percent}%), {p.Step}; {Duration(elapsed)} elapsed, ETA {eta}");
             }

@@ -92,4 +92,27 @@ public class ProgressTests
         Assert.Contains("explain --compare saliency,random: done in", console.Output);
         Assert.True(File.Exists(temp.Sub("c.json")));
     }
+
+    [Fact]
+    public void TrainingOffATerminalPrintsLinesWhoseEtaCountsOnlyThisSessionsSteps()
+    {
+        using var temp = new TempRun();
+        var run = temp.Sub("run");
+        var options = new ProgressOptions(Terminal: false, new SteppingClock(TimeSpan.FromSeconds(11)), TimeSpan.FromSeconds(10));
+        var console = new TestConsole();
+        console.Profile.Width = 1000;
+        Assert.Equal(0, GenAuditApp.Create(console, options).Run(["train", "--data", "ring8", "--steps", "3", "--batch", "16", "--width", "8", "--out", run]));
+        var lines = console.Output.Split('\n').Where(l => l.StartsWith("training: ", StringComparison.Ordinal)).ToList();
+        Assert.StartsWith("training: 1/3 (33%), step 1/3 lossD ", lines[0]);
+        Assert.EndsWith("; 11 s elapsed, ETA 22 s", lines[0].TrimEnd());
+        Assert.EndsWith("; 33 s elapsed, ETA 0 s", lines[2].TrimEnd());
+
+        // Resumed at step 3 of 5: one step done here after 11 s leaves one more, 11 s, not 3 × 11 s / 4 steps.
+        console = new TestConsole();
+        console.Profile.Width = 1000;
+        Assert.Equal(0, GenAuditApp.Create(console, options).Run(["train", "--out", run, "--resume", "--steps", "5"]));
+        lines = console.Output.Split('\n').Where(l => l.StartsWith("training: ", StringComparison.Ordinal)).ToList();
+        Assert.StartsWith("training: 4/5 (80%), step 4/5 ", lines[0]);
+        Assert.EndsWith("; 11 s elapsed, ETA 11 s", lines[0].TrimEnd());
+    }
 }
