@@ -40,7 +40,7 @@ public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOp
     };
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TorchRuntime.EnsureLoaded();
         var root = Path.GetFullPath(settings.Out ?? "demo-out");

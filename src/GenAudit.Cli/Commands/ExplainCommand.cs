@@ -100,7 +100,16 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override IReadOnlyDictionary<string, string> FlagsOfFields { get; } = new Dictionary<string, string>
+    {
+        ["Steps"] = "--steps",
+        ["Samples"] = "--samples",
+        ["InternalBatchSize"] = "--batch",
+        ["BatchSize"] = "--batch",
+    };
+
+    /// <inheritdoc />
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var progress = new ConsoleProgress(console);
         using var subject = AuditSubject.Open(settings.Run!, progress);

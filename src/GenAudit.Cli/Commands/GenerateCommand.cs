@@ -48,7 +48,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var (count, seed) = (settings.CountOrDefault, settings.SeedOrDefault);
         using var run = RunLoader.Load(settings.Run!, preferEma: !settings.NoEma);

@@ -84,7 +84,7 @@ public sealed class ImportCommand(IAnsiConsole console) : VerbCommand<ImportComm
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Onnx is { } onnx)
         {

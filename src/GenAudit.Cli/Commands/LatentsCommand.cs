@@ -87,7 +87,7 @@ public sealed class LatentsCommand(IAnsiConsole console, ProgressOptions progres
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var progress = new ConsoleProgress(console);
         using var subject = AuditSubject.Open(settings.Run!, progress);

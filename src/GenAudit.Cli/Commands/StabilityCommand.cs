@@ -68,7 +68,7 @@ public sealed class StabilityCommand(IAnsiConsole console) : VerbCommand<Stabili
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var progress = new ConsoleProgress(console);
         var options = OptionsFor(settings);

@@ -178,7 +178,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TorchRuntime.EnsureLoaded();
         TrainingConfig config;

@@ -5,7 +5,8 @@ namespace GenAudit.Cli.Infrastructure;
 
 /// <summary>
 /// Base of every verb: rejects unknown options (naming the closest known one), then validates the shared
-/// options once, then runs the verb's own checks (<see cref="VerbSettings.ValidateVerb"/>).
+/// options once, then runs the verb's own checks (<see cref="VerbSettings.ValidateVerb"/>); while it runs, a
+/// library error that names an options field (Samples, Steps) is reworded with the flag that set it.
 /// </summary>
 /// <remarks>
 /// The app parses in Spectre.Console.Cli's relaxed mode on purpose: strict mode throws while parsing, before
@@ -26,6 +27,28 @@ public abstract class VerbCommand<TSettings> : Command<TSettings> where TSetting
             return ValidationResult.Error(VerbOptions.UnknownMessage(context.Name, spelling, known));
         var shared = Shared(settings);
         return shared.Successful ? settings.ValidateVerb() : shared;
+    }
+
+    /// <summary>Runs the verb once its options are valid.</summary>
+    protected abstract int Run(CommandContext context, TSettings settings, CancellationToken cancellationToken);
+
+    /// <summary>Library options fields this verb sets from flags, e.g. "Steps" → "--steps".</summary>
+    protected virtual IReadOnlyDictionary<string, string> FlagsOfFields { get; } = new Dictionary<string, string>();
+
+    /// <inheritdoc />
+    public sealed override int Execute(CommandContext context, TSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Run(context, settings, cancellationToken);
+        }
+        catch (ArgumentException e) when (e.ParamName is { } field && FlagsOfFields.TryGetValue(field, out var flag))
+        {
+            // "ig: Steps must be >= 1. (Parameter 'Steps') Actual value was 0." → "--steps 0: ig: Steps must be >= 1."
+            var text = e.Message.Split(" (Parameter '", 2)[0];
+            var value = e is ArgumentOutOfRangeException { ActualValue: { } actual } ? $" {actual}" : "";
+            throw new ArgumentException($"{flag}{value}: {text}", e);
+        }
     }
 
     /// <summary>How the user spelt a shared option this verb does not take (parsed because another verb takes it), or null.</summary>

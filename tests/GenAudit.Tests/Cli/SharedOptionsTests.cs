@@ -124,6 +124,21 @@ public class SharedOptionsTests
         }
     }
 
+    [Fact]
+    public void LibraryErrorsThatNameAnOptionsFieldNameTheFlag()
+    {
+        using var temp = new TempRun();
+        var run = temp.Sub("run");
+        Assert.Equal(0, Run("train", "--data", "ring8", "--steps", "2", "--batch", "16", "--width", "8", "--out", run).Code);
+        var (code, output) = Run("explain", "--run", run, "--method", "ig", "--target", "output:0", "--steps", "0", "--out", temp.Sub("ig"));
+        Assert.Equal(2, code);
+        Assert.Contains("error: --steps 0: ig: Steps must be >= 1", output);
+        Assert.DoesNotContain("(Parameter", output);
+        (code, output) = Run("explain", "--run", run, "--method", "kernelshap", "--target", "output:0", "--samples", "1", "--out", temp.Sub("ks"));
+        Assert.Equal(2, code);
+        Assert.Contains("error: --samples 1: kernelshap: Samples must be >= 2", output);
+    }
+
     [Theory]
     [InlineData("kitten", "sitting", 3)]
     [InlineData("flaw", "lawn", 2)]
