@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit audit: quality, stability, explanations and latent traversals of a run, judged against a policy.</summary>
-public sealed class AuditCommand(IAnsiConsole console) : VerbCommand<AuditCommand.Settings>
+public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<AuditCommand.Settings>
 {
     /// <summary>Options of <c>genaudit audit</c>.</summary>
     public sealed class Settings : VerbSettings
@@ -41,15 +41,28 @@ public sealed class AuditCommand(IAnsiConsole console) : VerbCommand<AuditComman
         if (settings.Count is { } n) options = options with { QualitySamples = n };
         options.Validate();
         var output = Path.GetFullPath(settings.Out ?? Path.Combine(settings.Run!, "audit"));
-        var result = RunAudit(console, settings.Run!, options, policy, output);
+        var result = RunAudit(console, progressOptions, settings.Run!, options, policy, output);
         return Summarise(console, result, output);
     }
 
-    /// <summary>Runs the audit with a progress bar per stage and an overall ETA, and writes the report; shared with <c>genaudit demo</c>.</summary>
-    public static AuditResult RunAudit(IAnsiConsole console, string run, AuditOptions options, Policy policy, string output)
+    /// <summary>
+    /// Runs the audit with a progress bar per stage and an overall ETA (periodic plain lines off a terminal), and
+    /// writes the report; shared with <c>genaudit demo</c>.
+    /// </summary>
+    public static AuditResult RunAudit(IAnsiConsole console, ProgressOptions progress, string run, AuditOptions options, Policy policy, string output)
     {
         TorchRuntime.EnsureLoaded();
         AuditResult? result = null;
+        if (!progress.Terminal)
+        {
+            result = StepProgress.Run(console, progress, "audit", steps =>
+            {
+                using var subject = AuditSubject.Open(run, new ConsoleProgress(console));
+                return new AuditRunner(options).Run(subject, run, policy, output, new PlainObserver(steps));
+            });
+            AuditReport.Write(result, output);
+            return result;
+        }
         console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
@@ -105,5 +118,22 @@ public sealed class AuditCommand(IAnsiConsole console) : VerbCommand<AuditComman
         }
 
         static string Truncate(string text) => text.Length > 60 ? text[..57] + "..." : text;
+    }
+
+    /// <summary>Stage messages as steps of the stage weights (100 in all), for the plain progress lines.</summary>
+    sealed class PlainObserver(IProgress<WorkProgress> steps) : IAuditObserver
+    {
+        readonly int total = (int)StageWeights.Values.Sum();
+        int done;
+
+        public void StageStarted(string stage) => steps.Report(new WorkProgress($"{stage} started", done, total));
+
+        public void Report(string stage, string message) => steps.Report(new WorkProgress($"{stage}: {message}", done, total));
+
+        public void StageFinished(string stage, TimeSpan elapsed)
+        {
+            done += (int)StageWeights[stage];
+            steps.Report(new WorkProgress($"{stage} finished in {elapsed.TotalSeconds:F0} s", done, total));
+        }
     }
 }

@@ -78,7 +78,7 @@ public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOp
             var run = Path.Combine(root, name);
             var output = Path.Combine(run, "audit");
             console.MarkupLineInterpolated($"[bold]{name}[/]: auditing against the default policy");
-            var result = AuditCommand.RunAudit(console, run, AuditOptions.Quick(settings.SeedOrDefault), Policy.Default, output);
+            var result = AuditCommand.RunAudit(console, progressOptions, run, AuditOptions.Quick(settings.SeedOrDefault), Policy.Default, output);
             failed |= AuditCommand.Summarise(console, result, output) != ExitCode.Ok;
             reports.Add(Path.Combine(output, "report.html"));
         }
