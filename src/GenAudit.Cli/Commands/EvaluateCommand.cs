@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit evaluate: sample quality, coverage and memorisation of a run.</summary>
-public sealed class EvaluateCommand(IAnsiConsole console) : VerbCommand<EvaluateCommand.Settings>
+public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<EvaluateCommand.Settings>
 {
     /// <summary>Options of <c>genaudit evaluate</c>.</summary>
     public sealed class Settings : VerbSettings
@@ -40,7 +40,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : VerbCommand<Evaluate
         using var subject = AuditSubject.Open(settings.Run!, progress);
         var evaluator = new QualityEvaluator(subject.Extractor, subject.Train, subject.Test,
             new QualityEvaluationOptions { SampleCount = settings.CountOrDefault, Seed = settings.SeedOrDefault });
-        var result = evaluator.Evaluate(subject.Generator, progress);
+        var result = StepProgress.Run(console, progressOptions, "evaluate", steps => evaluator.Evaluate(subject.Generator, progress, steps));
         var values = result.ToFlatDictionary();
 
         console.Write(MetricTable.Build($"Quality of {settings.Run} (step {subject.Run.Step})", values));

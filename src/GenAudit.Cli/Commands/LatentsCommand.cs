@@ -118,41 +118,37 @@ public sealed class LatentsCommand(IAnsiConsole console, ProgressOptions progres
         var total = 3 + settings.InfluenceN + (settings.ActivationLayer is null ? 0 : 1) + (settings.GradCamTarget is null ? 0 : 1);
         using var directions = StepProgress.Run(console, progressOptions, $"latents {settings.Method}", steps =>
         {
-            var done = 0;
-            void Finished(string step) => steps.Report(new WorkProgress(step, ++done, total));
+            var counter = new StepCounter(steps, total);
 
             var found = LatentsRunner.Directions(subject, settings.Method, settings.K, count, seed, layer);
             try
             {
                 Npy.Write(Output("directions.npy"), found.Directions);
                 files.Add("directions.npy");
-                Finished("directions");
+                counter.Finished("directions");
                 var traversal = $"traversal-{settings.Method}.png";
                 LatentsRunner.WriteTraversals(subject, found, strengths, Output(traversal), seed);
                 files.Add(traversal);
-                Finished("traversals");
+                counter.Finished("traversals");
                 var spectrum = $"spectrum-{settings.Method}.png";
                 LatentCharts.SaveBars(found.ExplainedRatio, $"{settings.Method}: share carried by each direction", "direction (0-based)", "explained ratio", Output(spectrum));
                 files.Add(spectrum);
-                Finished("spectrum");
+                counter.Finished("spectrum");
                 if (settings.InfluenceN > 0)
                 {
-                    var before = done;
-                    var perSample = new SynchronousProgress<WorkProgress>(p => steps.Report(new WorkProgress($"influence {p.Done}/{p.Total}", before + p.Done, total)));
-                    var norms = LatentsRunner.WriteInfluence(subject, settings.InfluenceN, seed, Output("influence.png"), perSample);
-                    done += settings.InfluenceN;
+                    var norms = counter.Part("", settings.InfluenceN, perSample => LatentsRunner.WriteInfluence(subject, settings.InfluenceN, seed, Output("influence.png"), perSample));
                     document["influence"] = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["samples"] = settings.InfluenceN, ["columnNorms"] = norms };
                     files.Add("influence.png");
                 }
                 if (settings.ActivationLayer is { } activationLayer)
                 {
                     document["activations"] = ActivationPictures.Write(subject, layers, activationLayer, count, settings.Top, seed, Output, files);
-                    Finished("activations");
+                    counter.Finished("activations");
                 }
                 if (settings.GradCamTarget is { } target)
                 {
                     document["gradcam"] = GradCamPictures.Write(subject, target, seed, Output, files);
-                    Finished("Grad-CAM");
+                    counter.Finished("Grad-CAM");
                 }
                 return found;
             }

@@ -12,7 +12,7 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit stability: repeat, local and worst-case pair stability, path length, Lipschitz, determinism, training dynamics and seed variance.</summary>
-public sealed class StabilityCommand(IAnsiConsole console) : VerbCommand<StabilityCommand.Settings>
+public sealed class StabilityCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<StabilityCommand.Settings>
 {
     /// <summary>Generated samples per run for the FID and coverage that seed variance reports (a fifth of evaluate's default: a spread over seeds, not a headline FID).</summary>
     public const int SeedQualitySampleCount = 2000;
@@ -75,23 +75,35 @@ public sealed class StabilityCommand(IAnsiConsole console) : VerbCommand<Stabili
         var clock = Stopwatch.StartNew();
         var runs = new[] { settings.Run! }.Concat(settings.Runs)
             .DistinctBy(r => Path.GetFullPath(r).TrimEnd(Path.DirectorySeparatorChar)).ToArray();
+        string Label(int index) => runs.Length > 1 ? $"run {index + 1}/{runs.Length}: " : ""; // before each step of seed variance
 
         StabilityReport report;
         long step;
         string data, fingerprint;
         var perRun = new List<IReadOnlyDictionary<string, object?>>();
-        using (var subject = AuditSubject.Open(runs[0], progress))
+        // Steps: each run's stability measurements, plus its quality stages when seed variance needs them.
+        var stepsPerRun = StabilityAuditor.Steps + (runs.Length > 1 ? QualityEvaluator.EvaluationSteps : 0);
+        (report, step, data, fingerprint) = StepProgress.Run(console, progressOptions, "stability", sink =>
         {
-            report = StabilityAudit.Run(subject, options, progress);
-            (step, data, fingerprint) = (subject.Run.Step, subject.Train.Name, subject.Train.Fingerprint);
-            if (runs.Length > 1) perRun.Add(WithQuality(report, subject, settings, progress));
-        }
-        foreach (var other in runs.Skip(1))
-        {
-            progress.Report($"seed variance: {other}");
-            using var subject = AuditSubject.Open(other, progress);
-            perRun.Add(WithQuality(StabilityAudit.Run(subject, options, progress), subject, settings, progress));
-        }
+            var counter = new StepCounter(sink, runs.Length * stepsPerRun);
+            StabilityReport first;
+            long firstStep;
+            string firstData, firstFingerprint;
+            using (var subject = AuditSubject.Open(runs[0], progress))
+            {
+                first = counter.Part(Label(0), StabilityAuditor.Steps, steps => StabilityAudit.Run(subject, options, progress, steps));
+                (firstStep, firstData, firstFingerprint) = (subject.Run.Step, subject.Train.Name, subject.Train.Fingerprint);
+                if (runs.Length > 1) perRun.Add(WithQuality(first, subject, settings, progress, counter, Label(0)));
+            }
+            for (int i = 1; i < runs.Length; i++)
+            {
+                progress.Report($"seed variance: {runs[i]}");
+                using var subject = AuditSubject.Open(runs[i], progress);
+                var other = counter.Part(Label(i), StabilityAuditor.Steps, steps => StabilityAudit.Run(subject, options, progress, steps));
+                perRun.Add(WithQuality(other, subject, settings, progress, counter, Label(i)));
+            }
+            return (first, firstStep, firstData, firstFingerprint);
+        });
         if (perRun.Count > 1) report = report with { Seeds = SeedVariance.Across(perRun) };
 
         var values = report.ToFlatDictionary();
@@ -128,11 +140,12 @@ public sealed class StabilityCommand(IAnsiConsole console) : VerbCommand<Stabili
     }
 
     // One run's stability keys plus FID and coverage at the smaller sample count, for seed variance.
-    static IReadOnlyDictionary<string, object?> WithQuality(StabilityReport report, AuditSubject subject, Settings settings, IProgress<string> progress)
+    static IReadOnlyDictionary<string, object?> WithQuality(StabilityReport report, AuditSubject subject, Settings settings, IProgress<string> progress,
+                                                            StepCounter counter, string label)
     {
         var count = settings.Quick ? QuickSeedQualitySampleCount : SeedQualitySampleCount;
         var evaluator = new QualityEvaluator(subject.Extractor, subject.Train, subject.Test, new QualityEvaluationOptions { SampleCount = count, Seed = settings.SeedOrDefault });
-        var quality = evaluator.Evaluate(subject.Generator, progress).ToFlatDictionary();
+        var quality = counter.Part(label, QualityEvaluator.EvaluationSteps, steps => evaluator.Evaluate(subject.Generator, progress, steps)).ToFlatDictionary();
         var flat = new Dictionary<string, object?>(report.ToFlatDictionary());
         foreach (var key in new[] { "fid", "coverage" })
             if (quality.TryGetValue(key, out var value)) flat[key] = value;

@@ -115,4 +115,22 @@ public class ProgressTests
         Assert.StartsWith("training: 4/5 (80%), step 4/5 ", lines[0]);
         Assert.EndsWith("; 11 s elapsed, ETA 11 s", lines[0].TrimEnd());
     }
+
+    [Fact]
+    public void StepCounterShiftsEachPartBehindTheStepsBeforeIt()
+    {
+        var seen = new List<WorkProgress>();
+        var counter = new StepCounter(new SynchronousProgress<WorkProgress>(seen.Add), 7);
+        counter.Finished("first");
+        var result = counter.Part("run 1: ", 3, steps =>
+        {
+            for (int i = 1; i <= 3; i++) steps.Report(new WorkProgress($"s{i}", i, 3));
+            return "value";
+        });
+        counter.Part("run 2: ", 2, steps => 0); // a part that reports nothing still counts its steps
+        Assert.Equal("value", result);
+        Assert.Equal([new WorkProgress("first", 1, 7), new WorkProgress("run 1: s1", 2, 7), new WorkProgress("run 1: s2", 3, 7), new WorkProgress("run 1: s3", 4, 7)], seen);
+        counter.Finished("last");
+        Assert.Equal(new WorkProgress("last", 7, 7), seen[^1]);
+    }
 }
