@@ -133,4 +133,21 @@ public class ProgressTests
         counter.Finished("last");
         Assert.Equal(new WorkProgress("last", 7, 7), seen[^1]);
     }
+
+    [Fact]
+    public void OnATerminalTheStepRunsUnderALiveBarAndReturnsItsValue()
+    {
+        var console = new TestConsole().Interactive().EmitAnsiSequences();
+        console.Profile.Width = 200;
+        var options = new ProgressOptions(Terminal: true, TimeProvider.System, TimeSpan.FromSeconds(10));
+        var result = StepProgress.Run(console, options, "work", steps =>
+        {
+            for (int i = 1; i <= 4; i++) steps.Report(new WorkProgress($"part {i}", i, 4));
+            return 7;
+        });
+        Assert.Equal(7, result);
+        Assert.Contains("work", console.Output);
+        Assert.Contains("100%", console.Output);
+        Assert.DoesNotContain("elapsed, ETA", console.Output); // the plain lines are for redirected output only
+    }
 }
