@@ -24,6 +24,12 @@ static class ErrorReporter
     public static int Report(IAnsiConsole console, Exception exception)
     {
         while (exception is System.Reflection.TargetInvocationException { InnerException: { } inner }) exception = inner;
+        if (exception is CommandParseException { Pretty: { } pretty })
+        {
+            // Spectre's own rendering points at the bad argument and, for a misspelt verb, names the closest one.
+            console.Write(pretty);
+            return ExitCode.Usage;
+        }
         var (label, code) = exception switch
         {
             TrainingDivergedException => ("training diverged", ExitCode.Failed),

@@ -37,6 +37,15 @@ public class SharedOptionsTests
     }
 
     [Fact]
+    public void MisspeltVerbExitsTwoNamingTheClosestVerb()
+    {
+        var (code, output) = Run("trian", "--data", "ring8");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown command 'trian'", output);
+        Assert.Contains("Did you mean 'train'?", output);
+    }
+
+    [Fact]
     public void TrainWithAnUnknownOptionTrainsNothing()
     {
         using var temp = new TempRun();
