@@ -8,7 +8,7 @@ public static class VerbOptions
 {
     static readonly string[] Help = ["-h", "--help"];
 
-    /// <summary>The shared options by property name: <see cref="VerbSettings.Run"/> → "--run", and so on.</summary>
+    /// <summary>Whether a verb takes each shared option, by the option's property name.</summary>
     static readonly Dictionary<string, Func<SharedOptions, bool>> Offered = new()
     {
         [nameof(VerbSettings.Run)] = s => s.Run is not null,
