@@ -4,20 +4,6 @@ using Spectre.Console;
 
 namespace GenAudit.Cli.Infrastructure;
 
-/// <summary>
-/// How long steps show their progress: a live bar on a terminal, otherwise a plain line at least every
-/// <see cref="Interval"/>. The clock is injected so tests can drive the plain lines deterministically.
-/// </summary>
-/// <param name="Terminal">True for the live bar (an interactive ANSI console whose output is not redirected).</param>
-/// <param name="Clock">The clock of the plain lines' timing and ETA.</param>
-/// <param name="Interval">Longest gap between two plain lines.</param>
-public sealed record ProgressOptions(bool Terminal, TimeProvider Clock, TimeSpan Interval)
-{
-    /// <summary>Plain lines every 10 seconds unless <paramref name="console"/> is an interactive terminal.</summary>
-    public static ProgressOptions For(IAnsiConsole console) =>
-        new(console.Profile.Capabilities is { Interactive: true, Ansi: true } && !Console.IsOutputRedirected, TimeProvider.System, TimeSpan.FromSeconds(10));
-}
-
 /// <summary>Runs a long step with a progress bar and ETA (terminal) or periodic plain lines with done/total and ETA.</summary>
 static class StepProgress
 {
@@ -117,26 +103,5 @@ static class StepProgress
         static string Duration(TimeSpan t) => t.TotalMinutes >= 1
             ? $"{(int)t.TotalMinutes} min {t.Seconds} s"
             : $"{t.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)} s";
-    }
-}
-
-/// <summary>
-/// Counts the steps of several library calls as one sequence for <see cref="StepProgress"/>: each part reports
-/// its own 1..n, shifted by the steps done before it.
-/// </summary>
-sealed class StepCounter(IProgress<WorkProgress> sink, int total)
-{
-    int done;
-
-    /// <summary>One step of the caller's own finished.</summary>
-    public void Finished(string step) => sink.Report(new WorkProgress(step, ++done, total));
-
-    /// <summary>Runs a part of <paramref name="steps"/> steps, labelling its reports with <paramref name="label"/>.</summary>
-    public T Part<T>(string label, int steps, Func<IProgress<WorkProgress>, T> work)
-    {
-        var before = done;
-        var result = work(new SynchronousProgress<WorkProgress>(p => sink.Report(new WorkProgress(label + p.Step, before + p.Done, total))));
-        done = before + steps;
-        return result;
     }
 }
