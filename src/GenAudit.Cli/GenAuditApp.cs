@@ -8,54 +8,68 @@ namespace GenAudit.Cli;
 /// <summary>Wires the verbs; the console is injected so tests can capture what a command prints.</summary>
 public static class GenAuditApp
 {
-    /// <summary>Builds the command app around <paramref name="console"/>.</summary>
-    public static CommandApp Create(IAnsiConsole console)
+    /// <summary>Builds the command app around <paramref name="console"/>; <paramref name="progress"/> defaults to <see cref="ProgressOptions.For"/>.</summary>
+    public static CommandApp Create(IAnsiConsole console, ProgressOptions? progress = null) => Create(console, progress, out _);
+
+    /// <summary>The same, with each verb's settings type (the shared options it takes, its own options).</summary>
+    internal static CommandApp Create(IAnsiConsole console, ProgressOptions? progress, out IReadOnlyDictionary<string, Type> verbs)
     {
         var registrar = new TypeRegistrar();
         registrar.RegisterInstance(typeof(IAnsiConsole), console);
+        registrar.RegisterInstance(typeof(ProgressOptions), progress ?? ProgressOptions.For(console));
         var app = new CommandApp(registrar);
+        var settingsByVerb = new Dictionary<string, Type>();
+        verbs = settingsByVerb;
         app.Configure(config =>
         {
+            ICommandConfigurator Verb<TCommand>(string name) where TCommand : class, ICommand
+            {
+                settingsByVerb[name] = SettingsOf(typeof(TCommand));
+                return config.AddCommand<TCommand>(name);
+            }
+
             config.SetApplicationName("genaudit");
             config.ConfigureConsole(console);
+            config.SetHelpProvider(new VerbHelpProvider(config.Settings, settingsByVerb));
+            // Relaxed parsing on purpose: VerbCommand rejects unknown options itself and names the closest known one.
             config.SetExceptionHandler((exception, _) => ErrorReporter.Report(console, exception));
-            config.AddCommand<TrainCommand>("train")
+            Verb<TrainCommand>("train")
                 .WithDescription("Train a GAN, conditional GAN, VAE or conditional VAE into a run directory.")
                 .WithExample("train", "--data", "ring8", "--model", "gan", "--out", "runs/ring8")
                 .WithExample("train", "--data", "mnist", "--model", "gan", "--spectral-norm", "--ema", "0.999", "--steps", "3000", "--out", "runs/mnist")
                 .WithExample("train", "--data", "fashion-mnist", "--model", "cvae", "--epochs", "5", "--out", "runs/fashion-cvae")
                 .WithExample("train", "--out", "runs/mnist", "--resume", "--steps", "6000");
-            config.AddCommand<GenerateCommand>("generate")
+            Verb<GenerateCommand>("generate")
                 .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, or a .csv of 2D points.")
                 .WithExample("generate", "--run", "runs/mnist", "-n", "64", "--out", "samples.png")
                 .WithExample("generate", "--run", "runs/ring8", "-n", "2500", "--seed", "7", "--out", "points.csv")
                 .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy");
-            config.AddCommand<EvaluateCommand>("evaluate")
+            Verb<EvaluateCommand>("evaluate")
                 .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies.")
                 .WithExample("evaluate", "--run", "runs/mnist", "--json", "quality.json")
                 .WithExample("evaluate", "--run", "runs/ring8", "-n", "2500", "--seed", "1", "--dump-features", "features");
-            config.AddCommand<StabilityCommand>("stability")
+            Verb<StabilityCommand>("stability")
                 .WithDescription("Stability: repeat, local and worst-case pairs, path length, Lipschitz, determinism, training dynamics, seed variance.")
                 .WithExample("stability", "--run", "runs/mnist", "--json", "stability.json", "--out", "stability")
                 .WithExample("stability", "--run", "runs/mnist", "--runs", "runs/mnist-s1", "--runs", "runs/mnist-s2", "--quick");
-            config.AddCommand<ExplainCommand>("explain")
+            Verb<ExplainCommand>("explain")
                 .WithDescription("Attributions of a target (class, disc, output, region, recon) over latents or images; --evaluate / --compare rank methods by Explainability(G).")
                 .WithExample("explain", "--run", "runs/mnist", "--method", "ig", "--target", "class:3", "-n", "8", "--out", "explain-ig")
                 .WithExample("explain", "--run", "runs/mnist", "--method", "kernelshap", "--target", "class:7", "--input", "images.npy", "--mask", "patch:4")
                 .WithExample("explain", "--run", "runs/mnist", "--compare", "ig,saliency,smoothgrad,kernelshap,lime", "--target", "class:3", "-n", "8", "--json", "compare.json");
-            config.AddCommand<LatentsCommand>("latents")
+            Verb<LatentsCommand>("latents")
                 .WithDescription("Latent directions (SeFa, GANSpace) with traversal grids, latent-to-pixel influence, layer activations and Grad-CAM of a run.")
                 .WithExample("latents", "--run", "runs/mnist", "--method", "sefa", "-k", "8", "--out", "latents")
                 .WithExample("latents", "--run", "runs/mnist", "--method", "ganspace", "-n", "2000", "--layer", "net.2", "--activations", "net.6", "--gradcam", "disc", "--out", "latents");
-            config.AddCommand<AuditCommand>("audit")
+            Verb<AuditCommand>("audit")
                 .WithDescription("Quality, stability, explanations and latent traversals of a run, judged against a policy: report.html, summary.json, summary.md; exit 0 pass, 1 a threshold fails, 2 usage error.")
                 .WithExample("audit", "--run", "runs/mnist", "--out", "audit", "--quick")
                 .WithExample("audit", "--run", "runs/mnist", "--policy", "policy.json", "-n", "5000", "--seed", "1");
-            config.AddCommand<ImportCommand>("import")
+            Verb<ImportCommand>("import")
                 .WithDescription("Import an ONNX generator (black box) or a PyTorch state dict into a built-in architecture as a run directory.")
                 .WithExample("import", "--onnx", "g.onnx", "--latent", "64", "--out", "runs/theirs")
                 .WithExample("import", "--pytorch", "G.pt", "--arch", "gan:conv:latent=64,width=64,shape=1x28x28", "--out", "runs/g");
-            config.AddCommand<DemoCommand>("demo")
+            Verb<DemoCommand>("demo")
                 .WithDescription("Train a DCGAN on the embedded MNIST and a GAN on ring8, and write their sample grids.")
                 .WithExample("demo", "--out", "demo-out");
         });
@@ -64,6 +78,14 @@ public static class GenAuditApp
 
     /// <summary>Runs the CLI; returns the process exit code (0 success, 1 failed check or diverged training, 2 usage or input error, 130 interrupted).</summary>
     public static int Run(string[] args, IAnsiConsole console) => Create(console).Run(NormaliseArguments(args));
+
+    static Type SettingsOf(Type command)
+    {
+        for (var type = command; type is not null; type = type.BaseType)
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(VerbCommand<>))
+                return type.GetGenericArguments()[0];
+        throw new InvalidOperationException($"{command.Name} must derive from VerbCommand<TSettings>");
+    }
 
     /// <summary>
     /// The documented contract spells the sample count "--n N" (and the direction count "--k K");

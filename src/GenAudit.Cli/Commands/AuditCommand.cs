@@ -8,67 +8,61 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit audit: quality, stability, explanations and latent traversals of a run, judged against a policy.</summary>
-public sealed class AuditCommand(IAnsiConsole console) : Command<AuditCommand.Settings>
+public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<AuditCommand.Settings>
 {
     /// <summary>Options of <c>genaudit audit</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : VerbSettings
     {
-        /// <summary>Run directory.</summary>
-        [CommandOption("--run <DIR>")]
-        [Description("Run directory (trained or imported).")]
-        public string? Run { get; init; }
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Run = "Run directory (trained or imported).",
+            Seed = "Seed of every stage. Default: 0.",
+            Count = new("Generated samples for quality and coverage (also accepted as --n). Default: 5000, 1000 with --quick.", Minimum: 10, Default: null),
+            Out = new("Folder for report.html, summary.json, summary.md and the PNGs. Default: <run>/audit.", Folder: true),
+        };
 
         /// <summary>Policy file.</summary>
         [CommandOption("--policy <FILE>")]
         [Description("JSON thresholds {\"key\": {\"min\": x, \"max\": y}} (docs/audit.md#policy). Default: the shipped policy (docs/default-policy.json).")]
         public string? Policy { get; init; }
 
-        /// <summary>Output folder.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Folder for report.html, summary.json, summary.md and the PNGs. Default: <run>/audit.")]
-        public string? Out { get; init; }
-
-        /// <summary>Quality sample count.</summary>
-        [CommandOption("-n|--count <N>")]
-        [Description("Generated samples for quality and coverage (also accepted as --n). Default: 5000, 1000 with --quick.")]
-        public int? N { get; init; }
-
-        /// <summary>Seed.</summary>
-        [CommandOption("--seed <S>")]
-        [Description("Seed of every stage. Default: 0.")]
-        public long Seed { get; init; }
-
         /// <summary>Fast preset.</summary>
         [CommandOption("--quick")]
         [Description("Fewer samples in every stage: within a minute for the MNIST DCGAN on 2 cores.")]
         public bool Quick { get; init; }
-
-        /// <inheritdoc />
-        public override ValidationResult Validate()
-        {
-            if (Run is null) return ValidationResult.Error("--run DIR is required");
-            if (N is < 10) return ValidationResult.Error($"--n must be at least 10, got {N}");
-            return ValidationResult.Success();
-        }
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var policy = settings.Policy is { } file ? GenAudit.Audit.Policy.Load(file) : GenAudit.Audit.Policy.Default;
-        var options = settings.Quick ? AuditOptions.Quick(settings.Seed) : new AuditOptions { Seed = settings.Seed };
-        if (settings.N is { } n) options = options with { QualitySamples = n };
+        var options = settings.Quick ? AuditOptions.Quick(settings.SeedOrDefault) : new AuditOptions { Seed = settings.SeedOrDefault };
+        if (settings.Count is { } n) options = options with { QualitySamples = n };
         options.Validate();
         var output = Path.GetFullPath(settings.Out ?? Path.Combine(settings.Run!, "audit"));
-        var result = RunAudit(console, settings.Run!, options, policy, output);
+        var result = RunAudit(console, progressOptions, settings.Run!, options, policy, output);
         return Summarise(console, result, output);
     }
 
-    /// <summary>Runs the audit with a progress bar per stage and an overall ETA, and writes the report; shared with <c>genaudit demo</c>.</summary>
-    public static AuditResult RunAudit(IAnsiConsole console, string run, AuditOptions options, Policy policy, string output)
+    /// <summary>
+    /// Runs the audit with a progress bar per stage and an overall ETA (periodic plain lines off a terminal), and
+    /// writes the report; shared with <c>genaudit demo</c>.
+    /// </summary>
+    public static AuditResult RunAudit(IAnsiConsole console, ProgressOptions progress, string run, AuditOptions options, Policy policy, string output)
     {
         TorchRuntime.EnsureLoaded();
         AuditResult? result = null;
+        if (!progress.Terminal)
+        {
+            result = StepProgress.Run(console, progress, "audit", steps =>
+            {
+                using var subject = AuditSubject.Open(run, new ConsoleProgress(console));
+                return new AuditRunner(options).Run(subject, run, policy, output, new PlainObserver(steps));
+            });
+            AuditReport.Write(result, output);
+            return result;
+        }
         console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
@@ -77,7 +71,7 @@ public sealed class AuditCommand(IAnsiConsole console) : Command<AuditCommand.Se
                 var open = ctx.AddTask("open run");
                 var tasks = AuditRunner.Stages.ToDictionary(s => s, s => ctx.AddTask(s, autoStart: false));
                 open.IsIndeterminate = true;
-                using var subject = AuditSubject.Open(run, new Lines(console));
+                using var subject = AuditSubject.Open(run, new ConsoleProgress(console));
                 open.Value = open.MaxValue;
                 var observer = new Observer(tasks, overall);
                 result = new AuditRunner(options).Run(subject, run, policy, output, observer);
@@ -126,8 +120,20 @@ public sealed class AuditCommand(IAnsiConsole console) : Command<AuditCommand.Se
         static string Truncate(string text) => text.Length > 60 ? text[..57] + "..." : text;
     }
 
-    sealed class Lines(IAnsiConsole console) : IProgress<string>
+    /// <summary>Stage messages as steps of the stage weights (100 in all), for the plain progress lines.</summary>
+    sealed class PlainObserver(IProgress<WorkProgress> steps) : IAuditObserver
     {
-        public void Report(string value) => console.MarkupLineInterpolated($"[grey]{value}[/]");
+        readonly int total = (int)StageWeights.Values.Sum();
+        int done;
+
+        public void StageStarted(string stage) => steps.Report(new WorkProgress($"{stage} started", done, total));
+
+        public void Report(string stage, string message) => steps.Report(new WorkProgress($"{stage}: {message}", done, total));
+
+        public void StageFinished(string stage, TimeSpan elapsed)
+        {
+            done += (int)StageWeights[stage];
+            steps.Report(new WorkProgress($"{stage} finished in {elapsed.TotalSeconds:F0} s", done, total));
+        }
     }
 }

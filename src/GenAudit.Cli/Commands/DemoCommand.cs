@@ -11,25 +11,22 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit demo: the main job on the embedded data, end to end: train both runs, then audit both against the default policy.</summary>
-public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Settings>
+public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<DemoCommand.Settings>
 {
     /// <summary>Options of <c>genaudit demo</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : VerbSettings
     {
-        /// <summary>Output folder.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Folder for the two runs (mnist-dcgan, ring8-gan). Default: demo-out.")]
-        public string Out { get; init; } = "demo-out";
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Seed = "Seed of both runs. Default: 0.",
+            Out = new("Folder for the two runs (mnist-dcgan, ring8-gan). Default: demo-out.", Folder: true),
+        };
 
         /// <summary>MNIST steps.</summary>
         [CommandOption("--mnist-steps <N>")]
         [Description("Training steps of the MNIST DCGAN. Default: 3000 (about 4 minutes on 2 cores).")]
         public long MnistSteps { get; init; } = 3000;
-
-        /// <summary>Seed.</summary>
-        [CommandOption("--seed <S>")]
-        [Description("Seed of both runs. Default: 0.")]
-        public long Seed { get; init; }
     }
 
     /// <summary>The MNIST DCGAN settings the demo uses (documented in docs/benchmarks.md).</summary>
@@ -43,14 +40,14 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
     };
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TorchRuntime.EnsureLoaded();
-        var root = Path.GetFullPath(settings.Out);
+        var root = Path.GetFullPath(settings.Out ?? "demo-out");
         var jobs = new (string Name, string Data, TrainingConfig Config)[]
         {
-            ("ring8-gan", "ring8", TrainingConfig.DefaultsFor("ring8") with { Seed = settings.Seed }),
-            ("mnist-dcgan", "mnist", MnistConfig(settings.MnistSteps, settings.Seed)),
+            ("ring8-gan", "ring8", TrainingConfig.DefaultsFor("ring8") with { Seed = settings.SeedOrDefault }),
+            ("mnist-dcgan", "mnist", MnistConfig(settings.MnistSteps, settings.SeedOrDefault)),
         };
         var summary = new Table().AddColumns("run", "steps", "seconds", "samples");
         foreach (var (name, data, config) in jobs)
@@ -64,7 +61,7 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
             console.MarkupLineInterpolated($"[bold]{name}[/]: training on {data}");
             using var dataset = TensorTrainingData.FromDataset(DatasetRegistry.Resolve(data));
             using var trainer = new Trainer(config, dataset, output);
-            var result = TrainingProgressView.Run(console, trainer, cancellationToken);
+            var result = TrainingProgressView.Run(console, progressOptions, trainer, cancellationToken);
             if (result.Outcome != TrainingOutcome.Completed)
             {
                 console.MarkupLineInterpolated($"[yellow]Interrupted[/] during {name}; its checkpoint is in {result.CheckpointFolder}");
@@ -81,7 +78,7 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
             var run = Path.Combine(root, name);
             var output = Path.Combine(run, "audit");
             console.MarkupLineInterpolated($"[bold]{name}[/]: auditing against the default policy");
-            var result = AuditCommand.RunAudit(console, run, AuditOptions.Quick(settings.Seed), Policy.Default, output);
+            var result = AuditCommand.RunAudit(console, progressOptions, run, AuditOptions.Quick(settings.SeedOrDefault), Policy.Default, output);
             failed |= AuditCommand.Summarise(console, result, output) != ExitCode.Ok;
             reports.Add(Path.Combine(output, "report.html"));
         }

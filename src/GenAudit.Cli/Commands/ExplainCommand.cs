@@ -12,15 +12,20 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit explain: attributions of a run's target (latents or images), or their evaluation and ranking.</summary>
-public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainCommand.Settings>
+public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<ExplainCommand.Settings>
 {
     /// <summary>Options of <c>genaudit explain</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : VerbSettings
     {
-        /// <summary>Run directory.</summary>
-        [CommandOption("--run <DIR>")]
-        [Description("Run directory (trained or imported).")]
-        public string? Run { get; init; }
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Run = "Run directory (trained or imported).",
+            Seed = "Seed of the latent draws and of the method's and metrics' random draws. Default: 0.",
+            Count = new("Latents drawn when there is no --input (also accepted as --n). Default: 8.", Minimum: 1, Default: 8),
+            Json = "Write the evaluation of --evaluate or --compare as flat JSON (keys in docs/metrics-explanations.md).",
+            Out = new("Folder for attributions.npy, explain.json and the PNGs. Default: explain-out.", Folder: true),
+        };
 
         /// <summary>Attribution method.</summary>
         [CommandOption("--method <M>")]
@@ -36,16 +41,6 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         [CommandOption("--input <FILE>")]
         [Description("float32 .npy of latents (N × d) or images (N × C × H × W); without it, --n latents are drawn from --seed.")]
         public string? Input { get; init; }
-
-        /// <summary>Generated latent count.</summary>
-        [CommandOption("-n|--count <N>")]
-        [Description("Latents drawn when there is no --input (also accepted as --n). Default: 8.")]
-        public int N { get; init; } = 8;
-
-        /// <summary>Seed.</summary>
-        [CommandOption("--seed <S>")]
-        [Description("Seed of the latent draws and of the method's and metrics' random draws. Default: 0.")]
-        public long Seed { get; init; }
 
         /// <summary>Baseline.</summary>
         [CommandOption("--baseline <B>")]
@@ -77,11 +72,6 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         [Description("Class of a conditional model. Default: 0.")]
         public int? Condition { get; init; }
 
-        /// <summary>Output folder.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Folder for attributions.npy, explain.json and the PNGs. Default: explain-out.")]
-        public string Out { get; init; } = "explain-out";
-
         /// <summary>Evaluate the chosen method.</summary>
         [CommandOption("--evaluate")]
         [Description("Evaluate --method next to a random control: faithfulness, robustness, sanity, Explainability(G).")]
@@ -90,30 +80,36 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         /// <summary>Methods to compare.</summary>
         [CommandOption("--compare <METHODS>")]
         [Description("Comma-separated methods to evaluate and rank, e.g. ig,kernelshap,lime (add random for the control).")]
-        public string? Compare { get; init; }
+        [TypeConverter(typeof(Names))]
+        public IReadOnlyList<string>? Compare { get; init; }
 
-        /// <summary>JSON output of --evaluate/--compare.</summary>
-        [CommandOption("--json <FILE>")]
-        [Description("Write the evaluation as flat JSON (keys in docs/metrics-explanations.md).")]
-        public string? Json { get; init; }
+        /// <summary>Output folder of the attributions.</summary>
+        public string OutFolder => Out ?? "explain-out";
 
         /// <inheritdoc />
-        public override ValidationResult Validate()
+        public override ValidationResult ValidateVerb()
         {
-            if (Run is null) return ValidationResult.Error("--run DIR is required");
             if (Target is null) return ValidationResult.Error($"--target is required: {ModelTargets.Grammar}");
             if (Compare is null && Method is null) return ValidationResult.Error("--method is required (or --compare m1,m2,...)");
             if (Compare is not null && (Method is not null || Evaluate)) return ValidationResult.Error("--compare replaces --method and --evaluate; give one or the other");
             if (Json is not null && Compare is null && !Evaluate) return ValidationResult.Error("--json goes with --evaluate or --compare; attributions are written to --out");
             if (Input is not null && (Compare is not null || Evaluate)) return ValidationResult.Error("--evaluate and --compare draw --n latents from --seed; --input is for attributions");
-            if (N < 1) return ValidationResult.Error($"--n must be at least 1, got {N}");
             if (Batch < 1) return ValidationResult.Error($"--batch must be at least 1, got {Batch}");
             return ValidationResult.Success();
         }
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override IReadOnlyDictionary<string, string> FlagsOfFields { get; } = new Dictionary<string, string>
+    {
+        ["Steps"] = "--steps",
+        ["Samples"] = "--samples",
+        ["InternalBatchSize"] = "--batch",
+        ["BatchSize"] = "--batch",
+    };
+
+    /// <inheritdoc />
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var progress = new ConsoleProgress(console);
         using var subject = AuditSubject.Open(settings.Run!, progress);
@@ -123,19 +119,19 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         using var inputs = settings.Input is { } file ? ReadInputs(file) : null;
         using var result = ExplainRunner.Attribute(subject, new ExplainRequest
         {
-            Method = settings.Method!, Target = settings.Target!, Inputs = inputs, Count = settings.N, Seed = settings.Seed,
+            Method = settings.Method!, Target = settings.Target!, Inputs = inputs, Count = settings.CountOrDefault, Seed = settings.SeedOrDefault,
             Baseline = settings.Baseline, Steps = settings.Steps, Samples = settings.Samples, Batch = settings.Batch,
             Mask = settings.Mask, Condition = settings.Condition,
         });
-        Directory.CreateDirectory(settings.Out);
-        Npy.Write(Path.Combine(settings.Out, "attributions.npy"), result.Attribution.Attributions);
+        Directory.CreateDirectory(settings.OutFolder);
+        Npy.Write(Path.Combine(settings.OutFolder, "attributions.npy"), result.Attribution.Attributions);
         var document = new SortedDictionary<string, object?>(result.ToDocument().ToDictionary(), StringComparer.Ordinal)
         {
             ["run"] = Path.GetFullPath(settings.Run!),
             ["checkpointStep"] = subject.Run.Step,
         };
-        Core.Json.WriteFile(Path.Combine(settings.Out, "explain.json"), document);
-        var pngs = AttributionCharts.Write(result, settings.Out);
+        Core.Json.WriteFile(Path.Combine(settings.OutFolder, "explain.json"), document);
+        var pngs = AttributionCharts.Write(result, settings.OutFolder);
 
         var table = new Table().Title($"{result.Attribution.Method} on {settings.Target}").AddColumns("example", "f(x)", "f(baseline)", "completeness error", "R²");
         foreach (var r in result.Records.Take(16))
@@ -143,16 +139,18 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
         console.Write(table);
         var a = result.Attribution;
         console.MarkupLineInterpolated($"{a.Elapsed.TotalSeconds:F2} s, {a.ModelShare:P0} inside the model ({a.ModelCalls} calls, {a.ModelEvaluations} evaluations)");
-        console.MarkupLineInterpolated($"Wrote attributions.npy, explain.json and {pngs.Count} PNG(s) to [bold]{settings.Out}[/]");
+        console.MarkupLineInterpolated($"Wrote attributions.npy, explain.json and {pngs.Count} PNG(s) to [bold]{settings.OutFolder}[/]");
         return ExitCode.Ok;
     }
 
     int RunEvaluation(AuditSubject subject, Settings settings, IProgress<string> progress)
     {
-        var options = new EvaluationOptions { Seed = settings.Seed, BatchSize = settings.Batch };
-        var report = settings.Compare is { } list
-            ? ExplainRunner.Compare(subject, list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), settings.Target!, settings.N, settings.Seed, options, progress)
-            : ExplainRunner.Evaluate(subject, settings.Method!, settings.Target!, settings.N, settings.Seed, options, progress);
+        var (count, seed) = (settings.CountOrDefault, settings.SeedOrDefault);
+        var options = new EvaluationOptions { Seed = seed, BatchSize = settings.Batch };
+        var title = settings.Compare is { } list ? $"explain --compare {string.Join(",", list)}" : $"explain --evaluate {settings.Method}";
+        var report = StepProgress.Run(console, progressOptions, title, steps => settings.Compare is { } methods
+            ? ExplainRunner.Compare(subject, methods, settings.Target!, count, seed, options, progress, steps)
+            : ExplainRunner.Evaluate(subject, settings.Method!, settings.Target!, count, seed, options, progress, steps));
         var values = report.ToDictionary();
         var ranked = new Table().Title($"Explainability(G) on {settings.Target}, n = {report.N}")
             .AddColumns("rank", "method", "explainability", "faithfulness", "robustness", "sanity", "deletion AUC ↓", "insertion AUC ↑", "faithfulness corr ↑");

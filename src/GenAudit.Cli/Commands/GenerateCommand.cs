@@ -14,35 +14,24 @@ using static TorchSharp.torch;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit generate: samples from a trained run into a PNG grid, a .npy or a .csv.</summary>
-public sealed class GenerateCommand(IAnsiConsole console) : Command<GenerateCommand.Settings>
+public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<GenerateCommand.Settings>
 {
     /// <summary>Options of <c>genaudit generate</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : VerbSettings
     {
-        /// <summary>Run directory.</summary>
-        [CommandOption("--run <DIR>")]
-        [Description("Run directory written by 'genaudit train'.")]
-        public string? Run { get; init; }
-
-        /// <summary>Sample count.</summary>
-        [CommandOption("-n|--count <N>")]
-        [Description("Number of samples (also accepted as --n). Default: 64.")]
-        public int N { get; init; } = 64;
-
-        /// <summary>Seed.</summary>
-        [CommandOption("--seed <S>")]
-        [Description("Seed of the latent draws. Default: 0.")]
-        public long Seed { get; init; }
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Run = "Run directory written by 'genaudit train' or 'genaudit import'.",
+            Seed = "Seed of the latent draws. Default: 0.",
+            Count = new("Number of samples (also accepted as --n). Default: 64.", Minimum: 1, Default: 64),
+            Out = new(".png (image grid or 2D scatter), .npy (float32 (N, C, H, W) in [[0, 1]], or (N, 2)), .csv (2D only, header x,y).", Folder: false, Required: true),
+        };
 
         /// <summary>Condition.</summary>
         [CommandOption("--condition <C>")]
         [Description("Class to generate (conditional models); default: classes in turn.")]
         public int? Condition { get; init; }
-
-        /// <summary>Output file.</summary>
-        [CommandOption("--out <FILE>")]
-        [Description(".png (image grid or 2D scatter), .npy (float32 (N, C, H, W) in [[0, 1]], or (N, 2)), .csv (2D only, header x,y).")]
-        public string? Out { get; init; }
 
         /// <summary>Use raw weights.</summary>
         [CommandOption("--no-ema")]
@@ -50,20 +39,18 @@ public sealed class GenerateCommand(IAnsiConsole console) : Command<GenerateComm
         public bool NoEma { get; init; }
 
         /// <inheritdoc />
-        public override ValidationResult Validate()
+        public override ValidationResult ValidateVerb()
         {
-            if (Run is null) return ValidationResult.Error("--run DIR is required");
-            if (Out is null) return ValidationResult.Error("--out FILE is required (.png, .npy or .csv)");
-            if (N < 1) return ValidationResult.Error($"--n must be at least 1, got {N}");
-            var extension = Path.GetExtension(Out).ToLowerInvariant();
+            var extension = Path.GetExtension(Out!).ToLowerInvariant();
             if (extension is not (".png" or ".npy" or ".csv")) return ValidationResult.Error($"--out must end in .png, .npy or .csv, got '{Out}'");
             return ValidationResult.Success();
         }
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        var (count, seed) = (settings.CountOrDefault, settings.SeedOrDefault);
         using var run = RunLoader.Load(settings.Run!, preferEma: !settings.NoEma);
         var model = run.Generator;
         var extension = Path.GetExtension(settings.Out!).ToLowerInvariant();
@@ -77,11 +64,11 @@ public sealed class GenerateCommand(IAnsiConsole console) : Command<GenerateComm
 
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        using var generator = new Generator((ulong)settings.Seed);
-        var z = torch.randn([settings.N, model.LatentSize], generator: generator);
+        using var generator = new Generator(unchecked((ulong)seed));
+        var z = torch.randn([count, model.LatentSize], generator: generator);
         Tensor? condition = model.ConditionCount == 0 ? null
-            : settings.Condition is { } fixedClass ? torch.full([settings.N], fixedClass, ScalarType.Int64)
-            : torch.arange(settings.N, dtype: ScalarType.Int64) % model.ConditionCount;
+            : settings.Condition is { } fixedClass ? torch.full([count], fixedClass, ScalarType.Int64)
+            : torch.arange(count, dtype: ScalarType.Int64) % model.ConditionCount;
         var samples = Batched(model, z, condition).cpu();
 
         switch (extension)
@@ -92,7 +79,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : Command<GenerateComm
             case ".csv":
                 var values = samples.to(ScalarType.Float64).data<double>().ToArray();
                 var csv = new StringBuilder("x,y\n");
-                for (int i = 0; i < settings.N; i++)
+                for (int i = 0; i < count; i++)
                     csv.Append(values[2 * i].ToString("R", CultureInfo.InvariantCulture)).Append(',').Append(values[2 * i + 1].ToString("R", CultureInfo.InvariantCulture)).Append('\n');
                 AtomicFile.WriteAllText(settings.Out!, csv.ToString());
                 break;
@@ -100,14 +87,14 @@ public sealed class GenerateCommand(IAnsiConsole console) : Command<GenerateComm
                 if (points)
                 {
                     var generated = samples.to(ScalarType.Float64).data<double>().ToArray();
-                    var matrix = new double[settings.N, 2];
-                    for (int i = 0; i < settings.N; i++) { matrix[i, 0] = generated[2 * i]; matrix[i, 1] = generated[2 * i + 1]; }
-                    PointChart.Render(new double[0, 2], matrix, settings.Out!, $"{settings.N} samples, seed {settings.Seed}");
+                    var matrix = new double[count, 2];
+                    for (int i = 0; i < count; i++) { matrix[i, 0] = generated[2 * i]; matrix[i, 1] = generated[2 * i + 1]; }
+                    PointChart.Render(new double[0, 2], matrix, settings.Out!, $"{count} samples, seed {seed}");
                 }
-                else ImageGrid.Save(samples, (int)Math.Ceiling(Math.Sqrt(settings.N)), settings.Out!);
+                else ImageGrid.Save(samples, (int)Math.Ceiling(Math.Sqrt(count)), settings.Out!);
                 break;
         }
-        console.MarkupLineInterpolated($"Wrote {settings.N} samples of step {run.Step}{(run.UsesEma ? " (EMA weights)" : "")} to [bold]{settings.Out}[/]");
+        console.MarkupLineInterpolated($"Wrote {count} samples of step {run.Step}{(run.UsesEma ? " (EMA weights)" : "")} to [bold]{settings.Out}[/]");
         return ExitCode.Ok;
     }
 

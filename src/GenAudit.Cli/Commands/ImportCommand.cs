@@ -7,11 +7,17 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit import: turns an ONNX generator or a PyTorch state dict into a run directory the other verbs open.</summary>
-public sealed class ImportCommand(IAnsiConsole console) : Command<ImportCommand.Settings>
+public sealed class ImportCommand(IAnsiConsole console) : VerbCommand<ImportCommand.Settings>
 {
     /// <summary>Options of <c>genaudit import</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : VerbSettings
     {
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Out = new("Run directory to create.", Folder: true, Required: true),
+        };
+
         /// <summary>ONNX model.</summary>
         [CommandOption("--onnx <FILE>")]
         [Description("ONNX generator to import as a black box (forward passes only).")]
@@ -35,7 +41,8 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportCommand.
         /// <summary>Input names of an ONNX model.</summary>
         [CommandOption("--input-names <NAMES>")]
         [Description("ONNX: graph input names, latent first, comma-separated (e.g. z,label). Default: the graph's order.")]
-        public string? InputNames { get; init; }
+        [TypeConverter(typeof(Names))]
+        public IReadOnlyList<string>? InputNames { get; init; }
 
         /// <summary>Output name of an ONNX model.</summary>
         [CommandOption("--output-name <NAME>")]
@@ -57,16 +64,10 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportCommand.
         [Description("Data the model should be evaluated against (recorded with its fingerprint): ring8, grid25, mnist, fashion-mnist or a folder.")]
         public string? Data { get; init; }
 
-        /// <summary>Run directory to create.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Run directory to create.")]
-        public string? Out { get; init; }
-
         /// <inheritdoc />
-        public override ValidationResult Validate()
+        public override ValidationResult ValidateVerb()
         {
             if ((Onnx is null) == (PyTorch is null)) return ValidationResult.Error("pass exactly one of --onnx FILE and --pytorch FILE");
-            if (Out is null) return ValidationResult.Error("--out DIR is required");
             if (Onnx is not null)
             {
                 if (Latent is null) return ValidationResult.Error("--onnx needs --latent D, the size of the latent input");
@@ -83,7 +84,7 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportCommand.
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Onnx is { } onnx)
         {
@@ -91,7 +92,7 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportCommand.
             {
                 LatentSize = settings.Latent!.Value,
                 ConditionCount = settings.Conditions,
-                InputNames = settings.InputNames?.Split(',', StringSplitOptions.TrimEntries),
+                InputNames = settings.InputNames,
                 OutputName = settings.OutputName,
             };
             var run = ModelImport.ImportOnnx(onnx, options, settings.Out!, settings.Data);

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using GenAudit.Audit;
 using GenAudit.Cli.Infrastructure;
+using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Explain;
 using GenAudit.Models;
@@ -14,15 +15,19 @@ using static TorchSharp.torch;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit latents: latent directions with traversal grids, latent-to-pixel influence, activations and Grad-CAM of a run.</summary>
-public sealed class LatentsCommand(IAnsiConsole console) : Command<LatentsCommand.Settings>
+public sealed class LatentsCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<LatentsCommand.Settings>
 {
     /// <summary>Options of <c>genaudit latents</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : VerbSettings
     {
-        /// <summary>Run directory.</summary>
-        [CommandOption("--run <DIR>")]
-        [Description("Run directory (a built-in GAN or VAE, trained or imported from PyTorch).")]
-        public string? Run { get; init; }
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Run = "Run directory (a built-in GAN or VAE, trained or imported from PyTorch).",
+            Seed = "Seed of every latent draw. Default: 0.",
+            Count = new("Latent samples for GANSpace, top-activating samples and Grad-CAM (also accepted as --n). Default: 1000.", Minimum: 2, Default: 1000),
+            Out = new("Output folder. Default: latents.", Folder: true),
+        };
 
         /// <summary>Direction method.</summary>
         [CommandOption("--method <METHOD>")]
@@ -37,17 +42,8 @@ public sealed class LatentsCommand(IAnsiConsole console) : Command<LatentsComman
         /// <summary>Traversal strengths.</summary>
         [CommandOption("--strengths <LIST>")]
         [Description("Comma-separated traversal strengths in latent units; write --strengths=-3,-1.5,0,1.5,3 when the list starts with a minus. Default: -3,-1.5,0,1.5,3.")]
-        public string Strengths { get; init; } = "-3,-1.5,0,1.5,3";
-
-        /// <summary>Sample count.</summary>
-        [CommandOption("-n|--count <N>")]
-        [Description("Latent samples for GANSpace, top-activating samples and Grad-CAM (also accepted as --n). Default: 1000.")]
-        public int N { get; init; } = 1000;
-
-        /// <summary>Seed.</summary>
-        [CommandOption("--seed <S>")]
-        [Description("Seed of every latent draw. Default: 0.")]
-        public long Seed { get; init; }
+        [TypeConverter(typeof(Numbers))]
+        public IReadOnlyList<double> Strengths { get; init; } = LatentsRunner.DefaultStrengths;
 
         /// <summary>GANSpace layer.</summary>
         [CommandOption("--layer <NAME>")]
@@ -75,45 +71,30 @@ public sealed class LatentsCommand(IAnsiConsole console) : Command<LatentsComman
         public string? GradCamTarget { get; init; }
 
         /// <summary>Output folder.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Output folder. Default: latents.")]
-        public string Out { get; init; } = "latents";
-
-        /// <summary>The parsed strengths.</summary>
-        public double[] ParsedStrengths() =>
-            Strengths.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
-                    ? v : throw new ArgumentException($"--strengths: '{p}' is not a number; expected a list like -3,-1.5,0,1.5,3"))
-                .ToArray();
+        public string OutFolder => Out ?? "latents";
 
         /// <inheritdoc />
-        public override ValidationResult Validate()
+        public override ValidationResult ValidateVerb()
         {
-            if (Run is null) return ValidationResult.Error("--run DIR is required");
             if (Method is not ("ganspace" or "sefa")) return ValidationResult.Error($"--method must be ganspace or sefa, got '{Method}'");
             if (K < 1) return ValidationResult.Error($"--k must be at least 1, got {K}");
-            if (N < 2) return ValidationResult.Error($"--n must be at least 2, got {N}");
             if (InfluenceN < 0) return ValidationResult.Error($"--influence-n must be 0 or more, got {InfluenceN}");
             if (Top < 1) return ValidationResult.Error($"--top must be at least 1, got {Top}");
             if (GradCamTarget is { } g && g != "disc" && !g.StartsWith("class:", StringComparison.Ordinal))
                 return ValidationResult.Error($"--gradcam must be disc or class:<c>, got '{g}'");
-            try
-            {
-                if (ParsedStrengths().Length == 0) return ValidationResult.Error("--strengths needs at least one value");
-            }
-            catch (ArgumentException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
         }
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var progress = new ConsoleProgress(console);
         using var subject = AuditSubject.Open(settings.Run!, progress);
-        Directory.CreateDirectory(settings.Out);
-        string Output(string name) => Path.Combine(settings.Out, name);
-        var strengths = settings.ParsedStrengths();
+        var (count, seed, folder) = (settings.CountOrDefault, settings.SeedOrDefault, settings.OutFolder);
+        Directory.CreateDirectory(folder);
+        string Output(string name) => Path.Combine(folder, name);
+        var strengths = settings.Strengths.ToArray();
         var layers = GeneratorLayers.Of(subject.Generator);
         var layer = settings.Method == "ganspace" ? settings.Layer ?? layers.DefaultLayer : null;
         if (layer is not null) layers.ChildName(layer);
@@ -127,47 +108,64 @@ public sealed class LatentsCommand(IAnsiConsole console) : Command<LatentsComman
             ["checkpointStep"] = subject.Run.Step,
             ["method"] = settings.Method,
             ["layer"] = layer,
-            ["seed"] = settings.Seed,
-            ["samples"] = settings.Method == "ganspace" ? settings.N : null,
+            ["seed"] = seed,
+            ["samples"] = settings.Method == "ganspace" ? count : null,
             ["strengths"] = strengths,
             ["latentSize"] = subject.Generator.LatentSize,
         };
+        var files = new List<string>();
+        // Steps: directions, traversals, the spectrum, one per influence sample, then the optional pictures.
+        var total = 3 + settings.InfluenceN + (settings.ActivationLayer is null ? 0 : 1) + (settings.GradCamTarget is null ? 0 : 1);
+        using var directions = StepProgress.Run(console, progressOptions, $"latents {settings.Method}", steps =>
+        {
+            var counter = new StepCounter(steps, total);
 
-        using var directions = LatentsRunner.Directions(subject, settings.Method, settings.K, settings.N, settings.Seed, layer);
-        Npy.Write(Output("directions.npy"), directions.Directions);
-        var rows = Enumerable.Range(0, directions.Strengths.Length).Select(i => new SortedDictionary<string, object>(StringComparer.Ordinal)
+            var found = LatentsRunner.Directions(subject, settings.Method, settings.K, count, seed, layer);
+            try
+            {
+                Npy.Write(Output("directions.npy"), found.Directions);
+                files.Add("directions.npy");
+                counter.Finished("directions");
+                var traversal = $"traversal-{settings.Method}.png";
+                LatentsRunner.WriteTraversals(subject, found, strengths, Output(traversal), seed);
+                files.Add(traversal);
+                counter.Finished("traversals");
+                var spectrum = $"spectrum-{settings.Method}.png";
+                LatentCharts.SaveBars(found.ExplainedRatio, $"{settings.Method}: share carried by each direction", "direction (0-based)", "explained ratio", Output(spectrum));
+                files.Add(spectrum);
+                counter.Finished("spectrum");
+                if (settings.InfluenceN > 0)
+                {
+                    var norms = counter.Part("", settings.InfluenceN, perSample => LatentsRunner.WriteInfluence(subject, settings.InfluenceN, seed, Output("influence.png"), perSample));
+                    document["influence"] = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["samples"] = settings.InfluenceN, ["columnNorms"] = norms };
+                    files.Add("influence.png");
+                }
+                if (settings.ActivationLayer is { } activationLayer)
+                {
+                    document["activations"] = ActivationPictures.Write(subject, layers, activationLayer, count, settings.Top, seed, Output, files);
+                    counter.Finished("activations");
+                }
+                if (settings.GradCamTarget is { } target)
+                {
+                    document["gradcam"] = GradCamPictures.Write(subject, target, seed, Output, files);
+                    counter.Finished("Grad-CAM");
+                }
+                return found;
+            }
+            catch
+            {
+                found.Dispose();
+                throw;
+            }
+        });
+        document["directions"] = Enumerable.Range(0, directions.Strengths.Length).Select(i => new SortedDictionary<string, object>(StringComparer.Ordinal)
         {
             ["index"] = i,
             ["strength"] = directions.Strengths[i],
             ["explainedRatio"] = directions.ExplainedRatio[i],
             ["vector"] = directions.Directions[i].data<float>().ToArray(),
         }).ToList();
-        document["directions"] = rows;
         document["strengthKind"] = settings.Method == "sefa" ? "eigenvalue of WᵀW" : "variance of the activation's principal component";
-        var files = new List<string> { "directions.npy" };
-
-        var traversal = $"traversal-{settings.Method}.png";
-        LatentsRunner.WriteTraversals(subject, directions, strengths, Output(traversal), settings.Seed);
-        files.Add(traversal);
-        var spectrum = $"spectrum-{settings.Method}.png";
-        LatentCharts.SaveBars(directions.ExplainedRatio, $"{settings.Method}: share carried by each direction", "direction (0-based)", "explained ratio", Output(spectrum));
-        files.Add(spectrum);
-
-        if (settings.InfluenceN > 0)
-        {
-            var norms = LatentsRunner.WriteInfluence(subject, settings.InfluenceN, settings.Seed, Output("influence.png"));
-            document["influence"] = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["samples"] = settings.InfluenceN, ["columnNorms"] = norms };
-            files.Add("influence.png");
-        }
-        if (settings.ActivationLayer is { } activationLayer)
-        {
-            document["activations"] = ActivationPictures.Write(subject, layers, activationLayer, settings.N, settings.Top, settings.Seed, Output, files);
-        }
-        if (settings.GradCamTarget is { } target)
-        {
-            document["gradcam"] = GradCamPictures.Write(subject, target, settings.Seed, Output, files);
-        }
-
         files.Add("latents.json");
         document["files"] = files;
         Core.Json.WriteFile(Output("latents.json"), document);
@@ -176,7 +174,7 @@ public sealed class LatentsCommand(IAnsiConsole console) : Command<LatentsComman
         for (int i = 0; i < directions.Strengths.Length; i++)
             table.AddRow(i.ToString(CultureInfo.InvariantCulture), MetricTable.Format(directions.Strengths[i]), MetricTable.Format(directions.ExplainedRatio[i]));
         console.Write(table);
-        console.MarkupLineInterpolated($"Wrote {string.Join(", ", files)} to [bold]{settings.Out}[/]");
+        console.MarkupLineInterpolated($"Wrote {string.Join(", ", files)} to [bold]{folder}[/]");
         return ExitCode.Ok;
     }
 }

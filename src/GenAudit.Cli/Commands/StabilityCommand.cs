@@ -12,7 +12,7 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit stability: repeat, local and worst-case pair stability, path length, Lipschitz, determinism, training dynamics and seed variance.</summary>
-public sealed class StabilityCommand(IAnsiConsole console) : Command<StabilityCommand.Settings>
+public sealed class StabilityCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<StabilityCommand.Settings>
 {
     /// <summary>Generated samples per run for the FID and coverage that seed variance reports (a fifth of evaluate's default: a spread over seeds, not a headline FID).</summary>
     public const int SeedQualitySampleCount = 2000;
@@ -21,104 +21,89 @@ public sealed class StabilityCommand(IAnsiConsole console) : Command<StabilityCo
     public const int QuickSeedQualitySampleCount = 500;
 
     /// <summary>Options of <c>genaudit stability</c>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : VerbSettings
     {
-        /// <summary>Run directory.</summary>
-        [CommandOption("--run <DIR>")]
-        [Description("Run directory (trained or imported).")]
-        public string? Run { get; init; }
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Run = "Run directory (trained or imported).",
+            Seed = "Seed of every random draw. Default: 0.",
+            Count = new("Pairs per ε for repeat and local pairs, and samples for condition consistency, PPL and the Lipschitz mean (also accepted as --n). Default: 1000 (250 with --quick).",
+                        Minimum: 10, Default: null),
+            Json = "Write every number as flat JSON (keys in docs/metrics-stability.md).",
+            Out = new("Write the plots to this folder: stability against ε, the worst-case pairs (images), the training dynamics with flags.", Folder: true),
+        };
 
         /// <summary>Further runs trained with other seeds.</summary>
         [CommandOption("--runs <DIR>")]
         [Description("Runs trained with other seeds (repeat the option); seed variance is taken over --run and these, with FID and coverage at a smaller sample count.")]
         public string[] Runs { get; init; } = [];
 
-        /// <summary>Pairs per ε.</summary>
-        [CommandOption("-n|--count <N>")]
-        [Description("Pairs per ε for repeat and local pairs, and samples for condition consistency, PPL and the Lipschitz mean (also accepted as --n). Default: 1000 (250 with --quick).")]
-        public int? N { get; init; }
-
         /// <summary>Noise levels.</summary>
         [CommandOption("--eps <LIST>")]
-        [Description("Comma-separated noise levels ε; a perturbation has norm ε·√d. Default: 0.01,0.03,0.1,0.3.")]
-        public string? Epsilons { get; init; }
-
-        /// <summary>Seed.</summary>
-        [CommandOption("--seed <S>")]
-        [Description("Seed of every random draw. Default: 0.")]
-        public long Seed { get; init; }
-
-        /// <summary>JSON output.</summary>
-        [CommandOption("--json <FILE>")]
-        [Description("Write every number as flat JSON (keys in docs/metrics-stability.md).")]
-        public string? Json { get; init; }
-
-        /// <summary>Plot folder.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Write the plots: stability against ε, the worst-case pairs (images), the training dynamics with flags.")]
-        public string? Out { get; init; }
+        [Description("Comma-separated noise levels ε > 0; a perturbation has norm ε·√d. Default: 0.01,0.03,0.1,0.3.")]
+        [TypeConverter(typeof(Numbers))]
+        public IReadOnlyList<double>? Epsilons { get; init; }
 
         /// <summary>Fast settings.</summary>
         [CommandOption("--quick")]
         [Description("Fewer pairs and a shorter worst-case search (StabilityOptions.Quick): about a fifth of the time, noisier numbers.")]
         public bool Quick { get; init; }
 
-        /// <summary>The parsed --eps list, or null when not given.</summary>
-        public IReadOnlyList<double>? ParsedEpsilons() =>
-            Epsilons?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(e => double.Parse(e, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
-
         /// <inheritdoc />
-        public override ValidationResult Validate()
-        {
-            if (Run is null) return ValidationResult.Error("--run DIR is required");
-            if (N is < 10) return ValidationResult.Error($"--n must be at least 10, got {N}");
-            if (Epsilons is { } list)
-            {
-                foreach (var item in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    if (!double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out var e) || !(e > 0) || double.IsInfinity(e))
-                        return ValidationResult.Error($"--eps must be positive numbers separated by commas, e.g. 0.01,0.1; '{item}' is not");
-                if (list.Split(',', StringSplitOptions.RemoveEmptyEntries).Length == 0) return ValidationResult.Error("--eps needs at least one value");
-            }
-            return ValidationResult.Success();
-        }
+        public override ValidationResult ValidateVerb() =>
+            Epsilons?.Where(e => !(e > 0)).Select(e => e.ToString(CultureInfo.InvariantCulture)).FirstOrDefault() is { } bad
+                ? ValidationResult.Error($"--eps must be positive numbers separated by commas, e.g. 0.01,0.1; {bad} is not")
+                : ValidationResult.Success();
     }
 
     /// <summary>The stability settings the flags ask for: the defaults (or <see cref="StabilityOptions.Quick"/>) with --n, --eps and --seed applied.</summary>
     public static StabilityOptions OptionsFor(Settings settings)
     {
-        var options = (settings.Quick ? StabilityOptions.Quick() : new StabilityOptions()) with { Seed = settings.Seed };
-        if (settings.ParsedEpsilons() is { } epsilons) options = options with { Epsilons = epsilons };
-        if (settings.N is { } n)
+        var options = (settings.Quick ? StabilityOptions.Quick() : new StabilityOptions()) with { Seed = settings.SeedOrDefault };
+        if (settings.Epsilons is { } epsilons) options = options with { Epsilons = epsilons };
+        if (settings.Count is { } n)
             options = options with { SampleCount = n, ConditionSampleCount = n, PathLengthSampleCount = n, LipschitzSampleCount = n };
         return options;
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var progress = new ConsoleProgress(console);
         var options = OptionsFor(settings);
         var clock = Stopwatch.StartNew();
         var runs = new[] { settings.Run! }.Concat(settings.Runs)
             .DistinctBy(r => Path.GetFullPath(r).TrimEnd(Path.DirectorySeparatorChar)).ToArray();
+        string Label(int index) => runs.Length > 1 ? $"run {index + 1}/{runs.Length}: " : ""; // before each step of seed variance
 
         StabilityReport report;
         long step;
         string data, fingerprint;
         var perRun = new List<IReadOnlyDictionary<string, object?>>();
-        using (var subject = AuditSubject.Open(runs[0], progress))
+        // Steps: each run's stability measurements, plus its quality stages when seed variance needs them.
+        var stepsPerRun = StabilityAuditor.Steps + (runs.Length > 1 ? QualityEvaluator.EvaluationSteps : 0);
+        (report, step, data, fingerprint) = StepProgress.Run(console, progressOptions, "stability", sink =>
         {
-            report = StabilityAudit.Run(subject, options, progress);
-            (step, data, fingerprint) = (subject.Run.Step, subject.Train.Name, subject.Train.Fingerprint);
-            if (runs.Length > 1) perRun.Add(WithQuality(report, subject, settings, progress));
-        }
-        foreach (var other in runs.Skip(1))
-        {
-            progress.Report($"seed variance: {other}");
-            using var subject = AuditSubject.Open(other, progress);
-            perRun.Add(WithQuality(StabilityAudit.Run(subject, options, progress), subject, settings, progress));
-        }
+            var counter = new StepCounter(sink, runs.Length * stepsPerRun);
+            StabilityReport first;
+            long firstStep;
+            string firstData, firstFingerprint;
+            using (var subject = AuditSubject.Open(runs[0], progress))
+            {
+                first = counter.Part(Label(0), StabilityAuditor.Steps, steps => StabilityAudit.Run(subject, options, progress, steps));
+                (firstStep, firstData, firstFingerprint) = (subject.Run.Step, subject.Train.Name, subject.Train.Fingerprint);
+                if (runs.Length > 1) perRun.Add(WithQuality(first, subject, settings, progress, counter, Label(0)));
+            }
+            for (int i = 1; i < runs.Length; i++)
+            {
+                progress.Report($"seed variance: {runs[i]}");
+                using var subject = AuditSubject.Open(runs[i], progress);
+                var other = counter.Part(Label(i), StabilityAuditor.Steps, steps => StabilityAudit.Run(subject, options, progress, steps));
+                perRun.Add(WithQuality(other, subject, settings, progress, counter, Label(i)));
+            }
+            return (first, firstStep, firstData, firstFingerprint);
+        });
         if (perRun.Count > 1) report = report with { Seeds = SeedVariance.Across(perRun) };
 
         var values = report.ToFlatDictionary();
@@ -155,11 +140,12 @@ public sealed class StabilityCommand(IAnsiConsole console) : Command<StabilityCo
     }
 
     // One run's stability keys plus FID and coverage at the smaller sample count, for seed variance.
-    static IReadOnlyDictionary<string, object?> WithQuality(StabilityReport report, AuditSubject subject, Settings settings, IProgress<string> progress)
+    static IReadOnlyDictionary<string, object?> WithQuality(StabilityReport report, AuditSubject subject, Settings settings, IProgress<string> progress,
+                                                            StepCounter counter, string label)
     {
         var count = settings.Quick ? QuickSeedQualitySampleCount : SeedQualitySampleCount;
-        var evaluator = new QualityEvaluator(subject.Extractor, subject.Train, subject.Test, new QualityEvaluationOptions { SampleCount = count, Seed = settings.Seed });
-        var quality = evaluator.Evaluate(subject.Generator, progress).ToFlatDictionary();
+        var evaluator = new QualityEvaluator(subject.Extractor, subject.Train, subject.Test, new QualityEvaluationOptions { SampleCount = count, Seed = settings.SeedOrDefault });
+        var quality = counter.Part(label, QualityEvaluator.EvaluationSteps, steps => evaluator.Evaluate(subject.Generator, progress, steps)).ToFlatDictionary();
         var flat = new Dictionary<string, object?>(report.ToFlatDictionary());
         foreach (var key in new[] { "fid", "coverage" })
             if (quality.TryGetValue(key, out var value)) flat[key] = value;

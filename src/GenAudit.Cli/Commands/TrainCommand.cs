@@ -11,11 +11,18 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit train: trains a model into a run directory, with a live progress bar.</summary>
-public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Settings>
+public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<TrainCommand.Settings>
 {
     /// <summary>Options of <c>genaudit train</c>; unset options take the defaults of <see cref="TrainingConfig.DefaultsFor"/>.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : VerbSettings
     {
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Seed = "Seed for weights, latent draws and data order. Default: 0.",
+            Out = new("Run directory (created; must not hold a run unless --resume). Default: runs/<data>-<model>.", Folder: true),
+        };
+
         /// <summary>Data to train on.</summary>
         [CommandOption("--data <DATA>")]
         [Description("ring8 | grid25 | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
@@ -136,11 +143,6 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         [Description("VAE decoder likelihood: bernoulli | gaussian. Default: bernoulli.")]
         public string? Likelihood { get; init; }
 
-        /// <summary>Seed.</summary>
-        [CommandOption("--seed <S>")]
-        [Description("Seed for weights, latent draws and data order. Default: 0.")]
-        public long? Seed { get; init; }
-
         /// <summary>Threads.</summary>
         [CommandOption("--threads <N>")]
         [Description("CPU threads for libtorch (0 = all). Results are bit-reproducible for a fixed count. Default: 1 for ring8/grid25, 0 otherwise.")]
@@ -166,18 +168,13 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         [Description("Do not write TensorBoard event files. By default the history and each checkpoint's samples are also written to events.out.tfevents.* in the run directory (tensorboard --logdir runs).")]
         public bool? NoTensorBoard { get; init; }
 
-        /// <summary>Run directory.</summary>
-        [CommandOption("--out <DIR>")]
-        [Description("Run directory (created; must not hold a run unless --resume). Default: runs/<data>-<model>.")]
-        public string? Out { get; init; }
-
         /// <summary>Resume flag.</summary>
         [CommandOption("--resume")]
         [Description("Continue the run in --out from its newest checkpoint; only --steps may be changed.")]
         public bool Resume { get; init; }
 
         /// <inheritdoc />
-        public override ValidationResult Validate()
+        public override ValidationResult ValidateVerb()
         {
             if (Steps is not null && Epochs is not null) return ValidationResult.Error("give --steps or --epochs, not both");
             if (Resume && Out is null) return ValidationResult.Error("--resume needs --out DIR, the run to continue");
@@ -186,7 +183,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
     }
 
     /// <inheritdoc />
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TorchRuntime.EnsureLoaded();
         TrainingConfig config;
@@ -230,7 +227,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         TrainingResult result;
         try
         {
-            result = TrainingProgressView.Run(console, trainer, interrupt.Token);
+            result = TrainingProgressView.Run(console, progressOptions, trainer, interrupt.Token);
         }
         finally
         {
@@ -311,36 +308,15 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         new string(Path.GetFileName(data.TrimEnd('/', '\\')).Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()) is { Length: > 0 } name ? name : "data";
 }
 
-/// <summary>The live progress bar of a training run: ETA and the latest losses.</summary>
+/// <summary>The progress of a training run: ETA and the latest losses, as a live bar or periodic plain lines.</summary>
 static class TrainingProgressView
 {
-    public static TrainingResult Run(IAnsiConsole console, Trainer trainer, CancellationToken cancel)
-    {
-        TrainingResult? result = null;
-        console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                     new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context =>
-            {
-                var task = context.AddTask("training", maxValue: trainer.Config.Steps);
-                task.Value = trainer.Step;
-                var progress = new SynchronousProgress<TrainingProgress>(p =>
-                {
-                    task.Value = p.Step;
-                    if (p.Step % 10 == 0 || p.Step == p.TotalSteps)
-                        task.Description = $"step {p.Step}/{p.TotalSteps} " + string.Join(" ", p.Losses
-                            .Where(kv => kv.Key is "lossD" or "lossG" or "loss" or "recon" or "kl")
-                            .Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}"));
-                });
-                result = trainer.Run(progress, cancel);
-            });
-        return result!;
-    }
-}
-
-/// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
+    public static TrainingResult Run(IAnsiConsole console, ProgressOptions options, Trainer trainer, CancellationToken cancel) =>
+        StepProgress.Run(console, options, "training", steps => trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
+        {
+            var losses = string.Join(" ", p.Losses
+                .Where(kv => kv.Key is "lossD" or "lossG" or "loss" or "recon" or "kl")
+                .Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}"));
+            steps.Report(new WorkProgress($"step {p.Step}/{p.TotalSteps} {losses}", checked((int)p.Step), checked((int)p.TotalSteps)));
+        }), cancel), alreadyDone: checked((int)trainer.Step));
 }

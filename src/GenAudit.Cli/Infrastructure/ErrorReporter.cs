@@ -24,6 +24,12 @@ static class ErrorReporter
     public static int Report(IAnsiConsole console, Exception exception)
     {
         while (exception is System.Reflection.TargetInvocationException { InnerException: { } inner }) exception = inner;
+        if (exception is CommandParseException { Pretty: { } pretty })
+        {
+            // Spectre's own rendering points at the bad argument and, for a misspelt verb, names the closest one.
+            console.Write(pretty);
+            return ExitCode.Usage;
+        }
         var (label, code) = exception switch
         {
             TrainingDivergedException => ("training diverged", ExitCode.Failed),
@@ -32,7 +38,9 @@ static class ErrorReporter
                 or DirectoryNotFoundException or FormatException or NotSupportedException => ("error", ExitCode.Usage),
             _ => ("internal error", ExitCode.Failed),
         };
-        console.MarkupLineInterpolated($"[red]{label}:[/] {exception.Message}");
+        // A value that failed its conversion: the converter's message names the value and the fix; Spectre's says only the type.
+        var message = exception is CommandRuntimeException { InnerException: FormatException format } ? format.Message : exception.Message;
+        console.MarkupLineInterpolated($"[red]{label}:[/] {message}");
         if (label == "internal error") console.WriteLine(exception.ToString());
         return code;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GenAudit.Audit;
+using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Explain.Evaluation;
 using TorchSharp;
@@ -180,8 +181,8 @@ public static class ExplainRunner
     /// <see cref="Compare"/> with [<paramref name="method"/>, "random"].
     /// </summary>
     public static EvaluationReport Evaluate(AuditSubject subject, string method, string target, int n, long seed,
-                                            EvaluationOptions? options = null, IProgress<string>? progress = null) =>
-        Compare(subject, [method, RandomControl], target, n, seed, options, progress);
+                                            EvaluationOptions? options = null, IProgress<string>? progress = null, IProgress<WorkProgress>? steps = null) =>
+        Compare(subject, [method, RandomControl], target, n, seed, options, progress, steps);
 
     /// <summary>
     /// Evaluates and ranks <paramref name="methods"/> (names of <see cref="Methods"/>, or "random" for the
@@ -190,9 +191,10 @@ public static class ExplainRunner
     /// randomisation check on the generator's weight layers, top down. Methods run with their
     /// <see cref="ExplainRequest"/> defaults except kernelshap (512 coalitions) and lime (500 samples), which
     /// sensitivity re-runs 1 + SensitivitySamples times per sample (see docs/metrics-explanations.md).
+    /// <paramref name="steps"/> hears of each finished stage of each method, with the count of stages, for an ETA.
     /// </summary>
     public static EvaluationReport Compare(AuditSubject subject, IReadOnlyList<string> methods, string target, int n, long seed,
-                                           EvaluationOptions? options = null, IProgress<string>? progress = null)
+                                           EvaluationOptions? options = null, IProgress<string>? progress = null, IProgress<WorkProgress>? steps = null)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(methods);
@@ -219,7 +221,7 @@ public static class ExplainRunner
         progress?.Report($"evaluating {string.Join(", ", methods)} on {n} latents (seed {seed}), target {target}");
         var evaluator = new ExplanationEvaluator(targetFunction.Evaluate, options);
         using var enable = enable_grad();
-        return evaluator.Evaluate(explained, z, Explain.Baseline.Zeros, null, randomisation);
+        return evaluator.Evaluate(explained, z, Explain.Baseline.Zeros, null, randomisation, steps);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using GenAudit.Audit;
+using GenAudit.Core;
 using GenAudit.Models;
 using GenAudit.Rendering;
 using TorchSharp;
@@ -177,9 +178,9 @@ public static class LatentsRunner
     /// element, averaged over <paramref name="n"/> latents drawn with <paramref name="seed"/> (exact
     /// Jacobian columns). Image generators get one heatmap per dimension (common colour scale,
     /// channels averaged); 2D generators a bar chart of the column norms. Returns the mean column
-    /// norm ‖∂G/∂z_j‖₂ of each dimension (d).
+    /// norm ‖∂G/∂z_j‖₂ of each dimension (d). <paramref name="progress"/> hears of each sample's Jacobian.
     /// </summary>
-    public static double[] WriteInfluence(AuditSubject subject, int n, long seed, string pngPath)
+    public static double[] WriteInfluence(AuditSubject subject, int n, long seed, string pngPath, IProgress<WorkProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(subject);
         if (n < 1) throw new ArgumentException($"influence needs at least one sample, got {n}");
@@ -196,6 +197,7 @@ public static class LatentsRunner
             using var result = new LatentInfluence(copies => model.Generate(copies, Labels(copies))).Compute(z.narrow(0, b, 1));
             heatmapSum = heatmapSum is null ? result.Heatmaps[0].cpu().clone() : heatmapSum + result.Heatmaps[0].cpu(); // (d, ...output)
             normSum = normSum is null ? result.ColumnNorms[0].cpu().to(ScalarType.Float64) : normSum + result.ColumnNorms[0].cpu().to(ScalarType.Float64); // (d,)
+            progress?.Report(new WorkProgress("influence", b + 1, n));
         }
         var norms = (normSum! / n).data<double>().ToArray(); // (d,)
         if (model.OutputShape.Length == 3)

@@ -201,8 +201,9 @@ public sealed class QualityEvaluator
     /// Generates <see cref="QualityEvaluationOptions.SampleCount"/> samples from z ~ N(0, I) (a torch.Generator
     /// seeded with <see cref="QualityEvaluationOptions.Seed"/>; conditional models get the classes 0, 1, …, K−1
     /// in turn, so each class is requested equally often) and computes every metric that applies.
+    /// <paramref name="steps"/> hears of each of the <see cref="EvaluationSteps"/> finished stages.
     /// </summary>
-    public QualityEvaluation Evaluate(IGenerativeModel model, IProgress<string>? progress = null)
+    public QualityEvaluation Evaluate(IGenerativeModel model, IProgress<string>? progress = null, IProgress<WorkProgress>? steps = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!model.OutputShape.SequenceEqual(train.SampleShape))
@@ -214,8 +215,10 @@ public sealed class QualityEvaluator
 
         progress?.Report($"features of {Math.Min(test.Count, options.MaxRealSamples)} real samples of '{test.Name}'");
         var (real, realCount) = realFeatures.Value;
+        steps?.Report(new WorkProgress("real features", 1, EvaluationSteps));
         progress?.Report($"generating {n} samples (seed {options.Seed})");
         var generated = Generate(model, out var samples, out var probabilities, out var requested);
+        steps?.Report(new WorkProgress("generated samples", 2, EvaluationSteps));
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -255,6 +258,7 @@ public sealed class QualityEvaluator
         if (requested is not null && predicted is not null && model.ConditionCount == ClassCountOf(mixture))
             conditionAccuracy = ClassCoverage.ConditionAccuracy(predicted, tensor(requested), model.ConditionCount);
 
+        steps?.Report(new WorkProgress("metrics", 3, EvaluationSteps));
         progress?.Report($"copy detection and authenticity against {Math.Min(train.Count, options.MaxCopyTrainingSamples)} training samples");
         var (trainFeatures, trainIndices) = trainingFeatures.Value;
         var trainTensor = tensor(trainFeatures, [trainIndices.Length, d]); // (N_train, D)
@@ -271,10 +275,14 @@ public sealed class QualityEvaluator
             .Select(p => new CopyCandidate(p.GeneratedIndex, trainIndices[p.TrainingIndex], p.Distance,
                 samples.AsSpan(p.GeneratedIndex * sampleSize, sampleSize).ToArray()))
             .ToArray();
+        steps?.Report(new WorkProgress("copy detection", 4, EvaluationSteps));
 
         return new QualityEvaluation(options.Seed, realCount, n, trainIndices.Length, d, fid, kid, prdc, improved, inceptionScore,
             modes, classes, conditionAccuracy, copies, trainIndices, closest, extractor.ClassifierAccuracy, real, generated, authenticity, dataCopying);
     }
+
+    /// <summary>Stages <see cref="Evaluate"/> reports: real features, generated samples, metrics, copy detection.</summary>
+    public const int EvaluationSteps = 4;
 
     /// <summary>Classes a conditional model's requests can be checked against: the classifier's, else the mixture's modes.</summary>
     int ClassCountOf(Mixture2D? mixture) => extractor.ClassCount > 0 ? extractor.ClassCount : mixture?.ModeCount ?? 0;

@@ -1,4 +1,5 @@
 using GenAudit.Audit;
+using GenAudit.Core;
 using GenAudit.Training;
 using static TorchSharp.torch;
 
@@ -11,8 +12,11 @@ namespace GenAudit.Stability;
 /// </summary>
 public static class StabilityAudit
 {
-    /// <summary>Runs every stability measurement on <paramref name="subject"/>'s generator with <paramref name="options"/>.</summary>
-    public static StabilityReport Run(AuditSubject subject, StabilityOptions options, IProgress<string>? progress = null)
+    /// <summary>
+    /// Runs every stability measurement on <paramref name="subject"/>'s generator with <paramref name="options"/>;
+    /// <paramref name="steps"/> hears of each of the <see cref="StabilityAuditor.Steps"/> finished measurements.
+    /// </summary>
+    public static StabilityReport Run(AuditSubject subject, StabilityOptions options, IProgress<string>? progress = null, IProgress<WorkProgress>? steps = null)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(options);
@@ -22,7 +26,7 @@ public static class StabilityAudit
         progress?.Report(
             $"stability: {options.SampleCount} pairs per ε, worst case {options.WorstCaseSampleCount} samples × {options.WorstCaseRestarts} restart(s) × {options.WorstCaseSteps} steps, " +
             $"features: {(features is null ? "flattened outputs" : "feature classifier")}");
-        return new StabilityAuditor(configured).Run(subject.Generator, features, subject.Logits, history);
+        return new StabilityAuditor(configured).Run(subject.Generator, features, subject.Logits, history, steps);
     }
 
     /// <summary>

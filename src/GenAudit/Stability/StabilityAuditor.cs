@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using GenAudit.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,12 +17,14 @@ public sealed class StabilityAuditor(StabilityOptions? options = null)
     /// batch do not influence each other). <paramref name="features"/> maps outputs to (B, F) features
     /// for cosine similarity and PPL (null: flattened outputs); <paramref name="classifier"/> maps outputs
     /// to (B, K) class scores for condition consistency; <paramref name="history"/> is a run's training log.
+    /// <paramref name="steps"/> hears of each of the <see cref="Steps"/> finished measurements.
     /// </summary>
     public StabilityReport Run(
         IGenerativeModel model,
         Func<Tensor, Tensor>? features = null,
         Func<Tensor, Tensor>? classifier = null,
-        IReadOnlyList<TrainingLogEntry>? history = null)
+        IReadOnlyList<TrainingLogEntry>? history = null,
+        IProgress<WorkProgress>? steps = null)
     {
         Options.Validate();
         var similarities = ResolveSimilarities(model);
@@ -29,19 +32,26 @@ public sealed class StabilityAuditor(StabilityOptions? options = null)
 
         RepeatResult repeat;
         using (var g = Generator(1)) repeat = PairStability.Repeat(model, o.SampleCount, o.BatchSize, g);
+        steps?.Report(new WorkProgress("repeat pairs", 1, Steps));
         IReadOnlyList<PairScore> local;
         using (var g = Generator(2)) local = PairStability.Local(model, o.Epsilons, similarities, o.SampleCount, o.BatchSize, g, features);
+        steps?.Report(new WorkProgress("local pairs", 2, Steps));
         WorstCaseResult worstCase;
         using (var g = Generator(3)) worstCase = PairStability.WorstCaseSearch(model, o.Epsilons, similarities, o, g, features);
+        steps?.Report(new WorkProgress("worst case", 3, Steps));
         ConditionConsistencyResult consistency;
         using (var g = Generator(4)) consistency = ConditionConsistency.Compute(model, classifier, o.ConditionSampleCount, o.BatchSize, g);
+        steps?.Report(new WorkProgress("condition consistency", 4, Steps));
         PathLengthResult pathLength;
         using (var g = Generator(5))
             pathLength = PerceptualPathLength.Compute(model, o.PathLengthSampleCount, o.BatchSize, o.PathLengthEpsilon, o.PathLengthInterpolation, g, features);
+        steps?.Report(new WorkProgress("path length", 5, Steps));
         LipschitzResult lipschitz;
         using (var g = Generator(6))
             lipschitz = LipschitzEstimate.Compute(model, o.LipschitzSampleCount, o.LipschitzWorstSampleCount, o.LipschitzEpsilon, o.LipschitzPowerIterations, o.BatchSize, g);
+        steps?.Report(new WorkProgress("Lipschitz", 6, Steps));
         var determinism = Determinism.Compute(model, o.DeterminismSampleCount, o.BatchSize, o.Seed, o.CheckThreads);
+        steps?.Report(new WorkProgress("determinism", 7, Steps));
         var flags = history is null ? null : TrainingDynamics.Analyse(history, o.Dynamics);
 
         return new StabilityReport(similarities, repeat, local, worstCase.Scores, consistency, pathLength, lipschitz, determinism, flags,
@@ -51,6 +61,9 @@ public sealed class StabilityAuditor(StabilityOptions? options = null)
             History = history,
         };
     }
+
+    /// <summary>Measurements <see cref="Run"/> reports: repeat, local and worst-case pairs, condition consistency, path length, Lipschitz, determinism.</summary>
+    public const int Steps = 7;
 
     /// <summary>
     /// Seed variance over runs trained with different seeds: the statistics of every numeric key of

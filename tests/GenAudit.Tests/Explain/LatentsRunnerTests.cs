@@ -196,7 +196,7 @@ public class LatentsRunnerTests(TinyImageRunFixture fixture) : IClassFixture<Tin
     [Theory]
     [InlineData("--method must be ganspace or sefa", "--method", "pca")]
     [InlineData("--k must be at least 1", "--directions", "0")]
-    [InlineData("--strengths: 'x' is not a number", "--strengths", "1,x")]
+    [InlineData("'1,x': 'x' is not a finite number", "--strengths", "1,x")]
     [InlineData("--gradcam must be disc or class:<c>", "--gradcam", "pixels")]
     [InlineData("--layer 'net.42': the generator's layers are", "--method", "ganspace", "--layer", "net.42")]
     [InlineData("--activations 'body.9': the discriminator's layers are", "--activations", "body.9")]

@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -120,36 +121,46 @@ public sealed class ExplanationEvaluator
     /// Evaluates each method on <paramref name="inputs"/> (n, ...) against <paramref name="baseline"/> (zeros by default),
     /// over the groups of <paramref name="mask"/> when given (then methods' (n, M) group attributions are used when they
     /// report them), and runs the randomisation check when <paramref name="randomisation"/> is given.
+    /// <paramref name="progress"/> hears of each finished stage (attributions, then each metric) of each method.
     /// </summary>
     public EvaluationReport Evaluate(IReadOnlyList<ExplanationMethod> methods, Tensor inputs, Baseline? baseline = null,
-                                     FeatureMask? mask = null, RandomisationSetup? randomisation = null)
+                                     FeatureMask? mask = null, RandomisationSetup? randomisation = null, IProgress<WorkProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(methods);
         ArgumentNullException.ThrowIfNull(inputs);
         if (methods.Count == 0) throw new ArgumentException("explanation evaluation: give at least one method.", nameof(methods));
         var duplicate = methods.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"explanation evaluation: method name '{duplicate.Key}' is used twice; names key the report.", nameof(methods));
-        var evaluations = methods.Select(m => EvaluateMethod(m, inputs, baseline, mask, randomisation)).ToList();
+        int done = 0, total = methods.Count * (randomisation is null ? 5 : 6);
+        var evaluations = methods.Select(m => EvaluateMethod(m, inputs, baseline, mask, randomisation,
+            stage => progress?.Report(new WorkProgress($"{m.Name}: {stage}", ++done, total)))).ToList();
         var ranking = evaluations.OrderByDescending(e => double.IsNaN(e.Explainability) ? double.NegativeInfinity : e.Explainability)
                                  .Select(e => e.Method).ToList();
         return new EvaluationReport { Methods = evaluations, Ranking = ranking, N = inputs.shape[0], Seed = options.Seed, Parameters = options.ToParameters() };
     }
 
-    MethodEvaluation EvaluateMethod(ExplanationMethod method, Tensor inputs, Baseline? baseline, FeatureMask? mask, RandomisationSetup? randomisation)
+    MethodEvaluation EvaluateMethod(ExplanationMethod method, Tensor inputs, Baseline? baseline, FeatureMask? mask, RandomisationSetup? randomisation,
+                                    Action<string> finished)
     {
         using var scope = NewDisposeScope();
         var x = inputs.detach();
         var (attributions, groups, completeness, rSquared) = method.Explain(x);
+        finished("attributions");
         var features = mask is not null && groups is not null && groups.dim() == 2 && groups.shape[0] == x.shape[0] && groups.shape[1] == mask.Count
             ? groups : attributions;
         var curves = DeletionInsertion.Compute(target, x, features, baseline, mask, options);
+        finished("deletion and insertion");
         var correlation = Explain.Evaluation.FaithfulnessCorrelation.Compute(target, x, features, baseline, mask, options, Seeded(1));
+        finished("faithfulness correlation");
         var infidelity = Explain.Evaluation.Infidelity.Compute(target, x,
             options.InfidelityPerturbation == InfidelityPerturbation.Gaussian ? attributions : features, baseline, mask, options, Seeded(2));
+        finished("infidelity");
         var sensitivity = Explain.Evaluation.Sensitivity.Compute(method.Attribute, x, options, Seeded(3));
+        finished("sensitivity");
         var (sparseness, complexity) = AttributionStatistics.Compute(x, features, mask);
         var randomised = randomisation is null ? null
             : ModelRandomisation.Run(randomisation.Model, randomisation.Layers, _ => method.Attribute, x, mask, options, Seeded(4));
+        if (randomised is not null) finished("randomisation");
 
         var n = (int)x.shape[0];
         var components = Enumerable.Range(0, n).Select(i => new ExplainabilityComponents(
