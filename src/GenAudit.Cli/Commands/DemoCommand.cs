@@ -4,6 +4,7 @@ using GenAudit.Cli.Infrastructure;
 using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Models;
+using GenAudit.Rendering;
 using GenAudit.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -63,7 +64,7 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
             }
             console.MarkupLineInterpolated($"[bold]{name}[/]: training on {data}");
             using var dataset = TensorTrainingData.FromDataset(DatasetRegistry.Resolve(data));
-            using var trainer = new Trainer(config, dataset, output);
+            using var trainer = new Trainer(config, dataset, output, observer: new CheckpointCharts());
             var result = TrainingProgressView.Run(console, trainer, cancellationToken);
             if (result.Outcome != TrainingOutcome.Completed)
             {

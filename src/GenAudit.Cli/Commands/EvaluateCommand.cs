@@ -5,6 +5,7 @@ using GenAudit.Cli.Infrastructure;
 using GenAudit.Core;
 using GenAudit.Metrics;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;

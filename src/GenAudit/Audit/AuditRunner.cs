@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using GenAudit.Application;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using GenAudit.Stability;
 using GenAudit.Training;
 

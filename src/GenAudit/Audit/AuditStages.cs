@@ -1,7 +1,9 @@
+using GenAudit.Application;
 using GenAudit.Explain;
 using GenAudit.Explain.Evaluation;
 using GenAudit.Metrics;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using GenAudit.Stability;
 using ScottPlot;
 using TorchSharp;

@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using GenAudit.Audit;
+using GenAudit.Application;
 using GenAudit.Data;
 using GenAudit.Explain;
 using GenAudit.Models;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using GenAudit.Tests.Models;
 using GenAudit.Training;
 using SkiaSharp;

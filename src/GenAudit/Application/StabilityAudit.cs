@@ -1,8 +1,9 @@
-using GenAudit.Audit;
+using GenAudit.Runs;
+using GenAudit.Stability;
 using GenAudit.Training;
 using static TorchSharp.torch;
 
-namespace GenAudit.Stability;
+namespace GenAudit.Application;
 
 /// <summary>
 /// The stability audit of an opened run, as the <c>stability</c> verb and the full audit run it: the

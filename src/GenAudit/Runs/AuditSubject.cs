@@ -1,10 +1,9 @@
 using GenAudit.Data;
-using GenAudit.Metrics;
 using GenAudit.Models;
 using GenAudit.Training;
 using static TorchSharp.torch;
 
-namespace GenAudit.Audit;
+namespace GenAudit.Runs;
 
 /// <summary>
 /// A run opened for measurement: its generator, its training and held-out data, and the feature

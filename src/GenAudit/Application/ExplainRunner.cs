@@ -1,11 +1,12 @@
 using System.Globalization;
-using GenAudit.Audit;
 using GenAudit.Data;
+using GenAudit.Explain;
 using GenAudit.Explain.Evaluation;
+using GenAudit.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GenAudit.Explain;
+namespace GenAudit.Application;
 
 /// <summary>
 /// One attribution request against a run, in the terms of <c>genaudit explain</c>: the same fields

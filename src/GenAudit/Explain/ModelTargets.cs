@@ -1,10 +1,10 @@
 using System.Globalization;
-using GenAudit.Explain;
 using GenAudit.Models;
+using GenAudit.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GenAudit.Audit;
+namespace GenAudit.Explain;
 
 /// <summary>What an attribution explains: the generator's latent vector, or an image fed to a network.</summary>
 public enum TargetInput
