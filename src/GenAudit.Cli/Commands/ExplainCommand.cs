@@ -150,7 +150,7 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
 
     int RunEvaluation(AuditSubject subject, Settings settings, IProgress<string> progress)
     {
-        var options = new EvaluationOptions { Seed = settings.Seed, BatchSize = settings.Batch };
+        var options = new ComparisonOptions { BatchSize = settings.Batch };
         var report = settings.Compare is { } list
             ? ExplainRunner.Compare(subject, list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), settings.Target!, settings.N, settings.Seed, options, progress)
             : ExplainRunner.Evaluate(subject, settings.Method!, settings.Target!, settings.N, settings.Seed, options, progress);

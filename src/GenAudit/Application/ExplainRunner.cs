@@ -134,6 +134,84 @@ public sealed class ExplainResult : IDisposable
 }
 
 /// <summary>
+/// Budgets and evaluation settings of a method comparison, the same for <c>genaudit explain --compare</c>,
+/// <c>--evaluate</c> and the audit's explanation stage. Defaults in one place.
+/// </summary>
+public sealed record ComparisonOptions
+{
+    /// <summary>Integration steps of Integrated Gradients. Default 32.</summary>
+    public int IntegratedGradientsSteps { get; init; } = 32;
+
+    /// <summary>Noisy copies per example of SmoothGrad. Default 16.</summary>
+    public int SmoothGradSamples { get; init; } = 16;
+
+    /// <summary>Coalitions of KernelSHAP and perturbations of LIME (sensitivity re-runs them 1 + SensitivitySamples times per sample). Default 512.</summary>
+    public int PerturbationSamples { get; init; } = 512;
+
+    /// <summary>Steps K of the deletion and insertion curves. Default 10.</summary>
+    public int CurveSteps { get; init; } = 10;
+
+    /// <summary>Random feature subsets per example for the faithfulness correlation. Default 32.</summary>
+    public int FaithfulnessSubsets { get; init; } = 32;
+
+    /// <summary>Perturbations per example for infidelity. Default 16.</summary>
+    public int InfidelitySamples { get; init; } = 16;
+
+    /// <summary>Perturbed inputs per example for max- and average-sensitivity. Default 4.</summary>
+    public int SensitivitySamples { get; init; } = 4;
+
+    /// <summary>Largest batch sent to the model in one call. Default 64.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>The evaluation settings of these options with the metrics' draws seeded by <paramref name="seed"/>.</summary>
+    public EvaluationOptions Evaluation(long seed) => new()
+    {
+        Seed = seed,
+        BatchSize = BatchSize,
+        CurveSteps = CurveSteps,
+        FaithfulnessSubsets = FaithfulnessSubsets,
+        InfidelitySamples = InfidelitySamples,
+        SensitivitySamples = SensitivitySamples,
+    };
+}
+
+/// <summary>The methods of a comparison bound to a run, its latents, target and randomisation check; owns the latents.</summary>
+public sealed class MethodComparison : IDisposable
+{
+    readonly AttributionTarget _target;
+    readonly EvaluationOptions _options;
+
+    internal MethodComparison(IReadOnlyList<ExplanationMethod> methods, Tensor latents, AttributionTarget target,
+                              RandomisationSetup? randomisation, EvaluationOptions options)
+    {
+        Methods = methods;
+        Latents = latents;
+        _target = target;
+        Randomisation = randomisation;
+        _options = options;
+    }
+
+    /// <summary>The methods, the random control last unless it was named.</summary>
+    public IReadOnlyList<ExplanationMethod> Methods { get; }
+
+    /// <summary>The latents explained (n, d).</summary>
+    public Tensor Latents { get; }
+
+    /// <summary>The generator and its weight layers, top down; null when the run is not differentiable.</summary>
+    public RandomisationSetup? Randomisation { get; }
+
+    /// <summary>Every metric of <see cref="ExplanationEvaluator"/> for every method, against a zero baseline.</summary>
+    public EvaluationReport Evaluate()
+    {
+        using var enable = enable_grad();
+        return new ExplanationEvaluator(_target.Evaluate, _options).Evaluate(Methods, Latents, Explain.Baseline.Zeros, null, Randomisation);
+    }
+
+    /// <summary>Disposes the latents.</summary>
+    public void Dispose() => Latents.Dispose();
+}
+
+/// <summary>
 /// Library entry point of <c>genaudit explain</c>: binds a method, a target, inputs, a baseline and a
 /// feature mask to an opened run (<see cref="Attribute"/>), and evaluates and ranks methods on generated
 /// latents (<see cref="Evaluate"/>, <see cref="Compare"/>). The audit calls the same functions.
@@ -178,38 +256,58 @@ public static class ExplainRunner
 
     /// <summary>
     /// Evaluates one method on <paramref name="n"/> latents drawn from <paramref name="seed"/>, next to the random control:
-    /// <see cref="Compare"/> with [<paramref name="method"/>, "random"].
+    /// <see cref="Compare"/> with [<paramref name="method"/>].
     /// </summary>
     public static EvaluationReport Evaluate(AuditSubject subject, string method, string target, int n, long seed,
-                                            EvaluationOptions? options = null, IProgress<string>? progress = null) =>
-        Compare(subject, [method, RandomControl], target, n, seed, options, progress);
+                                            ComparisonOptions? options = null, IProgress<string>? progress = null) =>
+        Compare(subject, [method], target, n, seed, options, progress);
 
     /// <summary>
-    /// Evaluates and ranks <paramref name="methods"/> (names of <see cref="Methods"/>, or "random" for the
-    /// model-free control) on <paramref name="n"/> latents drawn from <paramref name="seed"/>: every metric of
-    /// <see cref="ExplanationEvaluator"/> against a zero baseline over the latent dimensions, and the cascading
-    /// randomisation check on the generator's weight layers, top down. Methods run with their
-    /// <see cref="ExplainRequest"/> defaults except kernelshap (512 coalitions) and lime (500 samples), which
-    /// sensitivity re-runs 1 + SensitivitySamples times per sample (see docs/metrics-explanations.md).
+    /// Evaluates and ranks <paramref name="methods"/> (names of <see cref="Methods"/>; the model-free "random"
+    /// control is added when missing) on <paramref name="n"/> latents drawn from <paramref name="seed"/>: every
+    /// metric of <see cref="ExplanationEvaluator"/> against a zero baseline over the latent dimensions, and the
+    /// cascading randomisation check (Adebayo et al. 2018) on every weight layer of the generator, top down.
+    /// The audit's explanation stage runs this same comparison (<see cref="Prepare"/>), so a run, a target and a
+    /// seed give the same Explainability(G) in both; budgets and evaluation settings are in <see cref="ComparisonOptions"/>.
     /// </summary>
     public static EvaluationReport Compare(AuditSubject subject, IReadOnlyList<string> methods, string target, int n, long seed,
-                                           EvaluationOptions? options = null, IProgress<string>? progress = null)
+                                           ComparisonOptions? options = null, IProgress<string>? progress = null)
+    {
+        using var comparison = Prepare(subject, methods, target, n, seed, options);
+        progress?.Report($"evaluating {string.Join(", ", comparison.Methods.Select(m => m.Name))} on {n} latents (seed {seed}), target {target}");
+        return comparison.Evaluate();
+    }
+
+    /// <summary>
+    /// Binds <paramref name="methods"/> (plus the random control) to the run and <paramref name="target"/> with the
+    /// one method factory of <c>genaudit explain</c>, on <paramref name="n"/> latents drawn from <paramref name="seed"/>,
+    /// with the cascading randomisation over <see cref="LayersTopDown"/> (none for a non-differentiable run).
+    /// </summary>
+    public static MethodComparison Prepare(AuditSubject subject, IReadOnlyList<string> methods, string target, int n, long seed,
+                                           ComparisonOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(methods);
         if (methods.Count == 0) throw new ArgumentException("--compare: give at least one method, e.g. ig,kernelshap,lime");
         if (n < 1) throw new ArgumentException($"--n must be >= 1, got {n}");
-        options ??= new EvaluationOptions { Seed = seed };
+        options ??= new ComparisonOptions();
         using var scope = NewDisposeScope();
         var z = DrawLatents(subject, n, seed); // (n, d)
-        var explained = methods.Select(name =>
+        var names = methods.Select(name => name.Trim().ToLowerInvariant()).Distinct().ToList();
+        if (!names.Contains(RandomControl)) names.Add(RandomControl);
+        var explained = names.Select(key =>
         {
-            var key = name.Trim().ToLowerInvariant();
             if (key == RandomControl) return ExplanationMethod.RandomControl(seed);
             var request = new ExplainRequest
             {
                 Method = key, Target = target, Seed = seed, Batch = options.BatchSize,
-                Samples = key switch { "kernelshap" => 512, "lime" => 500, _ => null },
+                Steps = options.IntegratedGradientsSteps,
+                Samples = key switch
+                {
+                    "smoothgrad" => options.SmoothGradSamples,
+                    "kernelshap" or "lime" => options.PerturbationSamples,
+                    _ => null,
+                },
             };
             var explain = Build(subject, request, TargetInput.Latent, z);
             return ExplanationMethod.FromResult(key, explain);
@@ -217,10 +315,8 @@ public static class ExplainRunner
         var targetFunction = ModelTargets.Create(target, subject, TargetInput.Latent, null);
         var randomisation = subject.Generator is nn.Module module && subject.Generator.IsDifferentiable
             ? new RandomisationSetup(module, LayersTopDown(module)) : null;
-        progress?.Report($"evaluating {string.Join(", ", methods)} on {n} latents (seed {seed}), target {target}");
-        var evaluator = new ExplanationEvaluator(targetFunction.Evaluate, options);
-        using var enable = enable_grad();
-        return evaluator.Evaluate(explained, z, Explain.Baseline.Zeros, null, randomisation);
+        z.DetachFromDisposeScope();
+        return new MethodComparison(explained, z, targetFunction, randomisation, options.Evaluation(seed));
     }
 
     /// <summary>
