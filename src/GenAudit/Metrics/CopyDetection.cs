@@ -74,7 +74,7 @@ public static class CopyDetection
         var trainingDistances = NearestDistances(train, train, excludeSelf: true, options.ChunkRows, out _);
         var generatedDistances = NearestDistances(gen, train, excludeSelf: false, options.ChunkRows, out var nearestIndex);
 
-        var median = Median(trainingDistances);
+        var median = Numerics.Median(trainingDistances);
         var threshold = options.Alpha * median;
         var copies = generatedDistances.Count(d => d <= threshold);
         var baseline = (double)trainingDistances.Count(d => d <= threshold) / trainingDistances.Length;
@@ -95,13 +95,5 @@ public static class CopyDetection
         var exact = (queries - reference.index_select(0, index)).square().sum(1).sqrt();       // (Q,)
         nearestIndex = index.data<long>().ToArray().Select(i => (int)i).ToArray();
         return exact.data<double>().ToArray();
-    }
-
-    static double Median(double[] values)
-    {
-        var sorted = (double[])values.Clone();
-        Array.Sort(sorted);
-        var middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : 0.5 * (sorted[middle - 1] + sorted[middle]);
     }
 }
