@@ -1,4 +1,3 @@
-using System.Globalization;
 using GenAudit.Data;
 using GenAudit.Explain;
 using GenAudit.Explain.Evaluation;
@@ -239,7 +238,7 @@ public static class ExplainRunner
         if (request.Batch < 1) throw new ArgumentException($"--batch must be >= 1, got {request.Batch}");
         using var scope = NewDisposeScope();
         var inputs = request.Inputs is { } given ? given.detach().to(ScalarType.Float32) : DrawLatents(subject, request.Count, request.Seed);
-        var kind = InputKind(subject, inputs);
+        var kind = AttributionInputs.Detect(subject, inputs).Kind;
         var explain = Build(subject, request, kind, inputs);
         using var enable = enable_grad(); // gradient methods need autograd even when a caller disabled it
         var result = explain(inputs);
@@ -341,17 +340,6 @@ public static class ExplainRunner
     static Tensor? Labels(AuditSubject subject, int? condition, long batch) =>
         subject.Generator.ConditionCount > 0 ? full([batch], (long)(condition ?? 0), ScalarType.Int64) : null;
 
-    /// <summary>Latents (N, d) or images (N, C, H, W) of the generator's output shape; anything else is a clear error.</summary>
-    static TargetInput InputKind(AuditSubject subject, Tensor inputs)
-    {
-        var latent = subject.Generator.LatentSize;
-        var output = subject.Generator.OutputShape;
-        if (inputs.dim() == 2 && inputs.shape[1] == latent && inputs.shape[0] >= 1) return TargetInput.Latent;
-        if (output.Length == 3 && inputs.dim() == 4 && inputs.shape[0] >= 1 && inputs.shape[1..].SequenceEqual(output)) return TargetInput.Image;
-        var images = output.Length == 3 ? $" or images (N, {string.Join(", ", output)})" : "";
-        throw new ArgumentException($"--input has shape ({string.Join(", ", inputs.shape)}); this run explains latents (N, {latent}){images}");
-    }
-
     /// <summary>The method bound to the run, target, baseline and mask: inputs (L, ...) → result.</summary>
     static Func<Tensor, AttributionResult> Build(AuditSubject subject, ExplainRequest request, TargetInput kind, Tensor inputs)
     {
@@ -361,12 +349,12 @@ public static class ExplainRunner
         if (GradientMethods.Contains(method) && kind == TargetInput.Latent && !subject.Generator.IsDifferentiable)
             throw new ArgumentException($"{method} needs a differentiable model; this run is an ONNX black box. Use occlusion, ablation, kernelshap or lime.");
         var target = ModelTargets.Create(request.Target, subject, kind, request.Condition);
-        var baseline = ResolveBaseline(subject, request.Baseline, kind, inputs);
+        var input = AttributionInputs.For(kind);
+        var baseline = ResolveBaseline(subject, request.Baseline, input, inputs);
         var batch = request.Batch;
         var seed = request.Seed;
         var exampleShape = inputs.shape[1..];
-        Func<Tensor, FeatureMask> mask = ResolveMask(request.Mask, kind, exampleShape);
-        var patch = PatchSize(request.Mask, kind);
+        Func<Tensor, FeatureMask> mask = input.Mask(request.Mask, exampleShape);
 
         switch (method)
         {
@@ -381,12 +369,12 @@ public static class ExplainRunner
                     new NoiseTunnelOptions { Samples = request.Samples ?? 25, InternalBatchSize = batch, Seed = seed }).Attribute(x);
             case "gradshap":
             {
-                var background = Background(subject, request.Baseline, kind, exampleShape, seed);
+                var background = Background(subject, request.Baseline, input, exampleShape, seed);
                 return x => new GradientShap(target, new GradientShapOptions { Samples = request.Samples ?? 50, InternalBatchSize = batch, Seed = seed }).Attribute(x, background);
             }
             case "occlusion":
             {
-                long[] window = kind == TargetInput.Latent ? [1] : [exampleShape[0], patch, patch];
+                var window = input.OcclusionWindow(request.Mask, exampleShape);
                 return x => new Occlusion(target, new OcclusionOptions { WindowShape = window, InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
             }
             case "ablation":
@@ -398,34 +386,25 @@ public static class ExplainRunner
         }
     }
 
-    static Baseline ResolveBaseline(AuditSubject subject, string spec, TargetInput kind, Tensor inputs)
+    static Baseline ResolveBaseline(AuditSubject subject, string spec, IAttributionInput input, Tensor inputs)
     {
         var key = spec.Trim();
-        switch (key.ToLowerInvariant())
+        return key.ToLowerInvariant() switch
         {
-            case "zeros":
-                return Explain.Baseline.Zeros;
-            case "mean":
-                if (kind == TargetInput.Latent) return Explain.Baseline.Zeros; // the prior N(0, I) has mean 0
-                return Explain.Baseline.FromTensor(TrainingImages(subject, 1000).mean([0]), "mean");
-            case "blur":
-                if (kind == TargetInput.Latent) throw new ArgumentException("--baseline blur blurs images; for latents use zeros, mean or a FILE.npy");
-                return Explain.Baseline.Blurred();
-            default:
-                return Explain.Baseline.FromTensor(ReadBaselineFile(key, inputs.shape[1..]), Path.GetFileName(key));
-        }
+            "zeros" => Explain.Baseline.Zeros,
+            "mean" or "blur" => input.Baseline(subject, key.ToLowerInvariant()),
+            _ => Explain.Baseline.FromTensor(ReadBaselineFile(key, inputs.shape[1..]), Path.GetFileName(key)),
+        };
     }
 
-    static Baseline Background(AuditSubject subject, string spec, TargetInput kind, long[] exampleShape, long seed)
+    static Baseline Background(AuditSubject subject, string spec, IAttributionInput input, long[] exampleShape, long seed)
     {
         if (spec.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
         {
             var set = ReadBaselineFile(spec, exampleShape);
             return Explain.Baseline.Background(set.dim() == exampleShape.Length ? set.unsqueeze(0) : set);
         }
-        return Explain.Baseline.Background(kind == TargetInput.Latent
-            ? randn([64, exampleShape[0]], generator: new Generator(unchecked((ulong)seed + 1)))
-            : TrainingImages(subject, 64));
+        return Explain.Baseline.Background(input.Background(subject, exampleShape, seed));
     }
 
     static Tensor ReadBaselineFile(string path, long[] exampleShape)
@@ -440,47 +419,5 @@ public static class ExplainRunner
         if (!tail.SequenceEqual(exampleShape))
             throw new ArgumentException($"{path}: baseline has shape ({string.Join(", ", shape)}) but the inputs' examples are ({string.Join(", ", exampleShape)}); give (...), (1, ...) or (N, ...)");
         return array.ToTensor();
-    }
-
-    static Tensor TrainingImages(AuditSubject subject, int count)
-    {
-        var n = Math.Min(count, subject.Train.Count);
-        var (x, y) = subject.Train.GetBatch(Enumerable.Range(0, n).Select(i => (long)i).ToArray());
-        y?.Dispose();
-        return x.to(ScalarType.Float32); // (n, C, H, W)
-    }
-
-    static int PatchSize(string? spec, TargetInput kind) =>
-        kind == TargetInput.Image && spec is { } s && s.StartsWith("patch:", StringComparison.OrdinalIgnoreCase) ? ParsePositive(s, "patch:K") : 4;
-
-    static Func<Tensor, FeatureMask> ResolveMask(string? spec, TargetInput kind, long[] exampleShape)
-    {
-        if (kind == TargetInput.Latent)
-        {
-            if (spec is null) return _ => FeatureMask.Identity(exampleShape);
-            if (!spec.StartsWith("latent:", StringComparison.OrdinalIgnoreCase))
-                throw new ArgumentException($"--mask '{spec}': latent inputs take latent:K (groups of K dimensions); patch and slic masks are for images");
-            var size = ParsePositive(spec, "latent:K");
-            return _ => FeatureMask.LatentGroups((int)exampleShape[0], size);
-        }
-        spec ??= "patch:4";
-        if (spec.StartsWith("patch:", StringComparison.OrdinalIgnoreCase))
-        {
-            var k = ParsePositive(spec, "patch:K");
-            return _ => FeatureMask.Patches(exampleShape[0], exampleShape[1], exampleShape[2], k);
-        }
-        if (spec.StartsWith("slic:", StringComparison.OrdinalIgnoreCase))
-        {
-            var segments = ParsePositive(spec, "slic:N");
-            return x => FeatureMask.Slic(x, segments);
-        }
-        throw new ArgumentException($"--mask '{spec}' is not one of patch:K | slic:N (images) | latent:K (latents)");
-    }
-
-    static int ParsePositive(string spec, string form)
-    {
-        var text = spec[(spec.IndexOf(':') + 1)..];
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= 1
-            ? value : throw new ArgumentException($"--mask '{spec}': expected {form} with a whole number >= 1");
     }
 }

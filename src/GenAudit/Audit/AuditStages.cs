@@ -2,6 +2,7 @@ using GenAudit.Application;
 using GenAudit.Explain;
 using GenAudit.Explain.Evaluation;
 using GenAudit.Metrics;
+using GenAudit.Models;
 using GenAudit.Rendering;
 using GenAudit.Runs;
 using GenAudit.Stability;
@@ -72,7 +73,7 @@ public static class AuditStages
     public static (string? Png, string Note) Latents(AuditSubject subject, AuditOptions options, string folder)
     {
         var generator = subject.Generator;
-        if (generator.OutputShape.Length != 3) return (null, "latent traversals are drawn for image generators only");
+        if (subject.Output != OutputKind.Images) return (null, "latent traversals are drawn for image generators only");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Tensor? Condition(long count) => generator.ConditionCount > 0 ? zeros([count], ScalarType.Int64) : null;
@@ -102,7 +103,7 @@ public static class AuditStages
             var c = Array.IndexOf(counts, counts.Max());
             return ($"class:{c}", $"the classifier's logit for class {c}, the class the generator produces most often ({counts[c]} of 256 samples)");
         }
-        if (subject.Generator.OutputShape.Length == 1) return ("output:0", "the x coordinate of the generated point");
+        if (subject.Output == OutputKind.Points) return ("output:0", "the x coordinate of the generated point");
         if (subject.Run.Discriminator is not null) return ("disc", "the discriminator's score (no classifier exists for this data)");
         return ("output:0", "the first output element (no classifier and no discriminator)");
     }

@@ -8,9 +8,6 @@ namespace GenAudit.Rendering;
 /// </summary>
 public sealed class CheckpointCharts : ITrainingObserver
 {
-    const int GridSamples = 64;
-    const int PointSamples = 2500;
-
     /// <inheritdoc />
     public void OnCheckpoint(TrainingCheckpoint checkpoint)
     {
@@ -18,8 +15,8 @@ public sealed class CheckpointCharts : ITrainingObserver
         var run = checkpoint.Run;
         var config = checkpoint.Config;
         Directory.CreateDirectory(run.Samples);
-        SampleRenderer.Render(checkpoint.Generator, Path.Combine(run.Samples, RunDirectory.CheckpointName(checkpoint.Step) + ".png"),
-            config.Model.IsPointData ? PointSamples : GridSamples, config.Seed, checkpoint.Data);
+        var view = SampleRenderer.For(checkpoint.Generator);
+        view.Render(checkpoint.Generator, Path.Combine(run.Samples, RunDirectory.CheckpointName(checkpoint.Step) + ".png"), view.PreviewCount, config.Seed, checkpoint.Data);
         LossChart.Render(HistoryFile.Read(run.History), run.LossPlot, config.Model.IsGan);
     }
 }
