@@ -103,9 +103,7 @@ public static class AuditStages
             var c = Array.IndexOf(counts, counts.Max());
             return ($"class:{c}", $"the classifier's logit for class {c}, the class the generator produces most often ({counts[c]} of 256 samples)");
         }
-        if (subject.Output == OutputKind.Points) return ("output:0", "the x coordinate of the generated point");
-        if (subject.Run.Discriminator is not null) return ("disc", "the discriminator's score (no classifier exists for this data)");
-        return ("output:0", "the first output element (no classifier and no discriminator)");
+        return OutputTargets.For(subject.Output).DefaultWithoutClassifier(subject);
     }
 
     static void AttributionHeatmap(IReadOnlyList<ExplanationMethod> methods, Tensor z, string path, string title)
