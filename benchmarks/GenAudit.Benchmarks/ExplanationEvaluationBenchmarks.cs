@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using GenAudit.Application;
 using GenAudit.Explain;
 using GenAudit.Explain.Evaluation;
 using GenAudit.Models;

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using GenAudit.Data;
 using GenAudit.Models;
+using GenAudit.Rendering;
 using GenAudit.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -34,7 +35,7 @@ public class TrainingBenchmarks
         torch.set_num_threads(Environment.ProcessorCount);
         _data = TensorTrainingData.FromDataset(MnistEmbedded.Load(DataSplit.Train));
         _root = Directory.CreateTempSubdirectory("genaudit-bench-").FullName;
-        _trainer = new Trainer(Config, _data, Path.Combine(_root, "steady"));
+        _trainer = new Trainer(Config, _data, Path.Combine(_root, "steady"), observer: new CheckpointCharts());
         _bare = new BareLoop(Config.Model with { DataShape = [1, 28, 28] }, _data);
     }
 

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using GenAudit.Audit;
 using GenAudit.Cli.Infrastructure;
 using GenAudit.Core;
+using GenAudit.Runs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

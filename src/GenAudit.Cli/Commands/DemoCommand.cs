@@ -4,6 +4,7 @@ using GenAudit.Cli.Infrastructure;
 using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Models;
+using GenAudit.Rendering;
 using GenAudit.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -60,7 +61,7 @@ public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOp
             }
             console.MarkupLineInterpolated($"[bold]{name}[/]: training on {data}");
             using var dataset = TensorTrainingData.FromDataset(DatasetRegistry.Resolve(data));
-            using var trainer = new Trainer(config, dataset, output);
+            using var trainer = new Trainer(config, dataset, output, observer: new CheckpointCharts());
             var result = TrainingProgressView.Run(console, progressOptions, trainer, cancellationToken);
             if (result.Outcome != TrainingOutcome.Completed)
             {

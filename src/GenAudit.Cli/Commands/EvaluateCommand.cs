@@ -2,6 +2,8 @@ using System.ComponentModel;
 using GenAudit.Audit;
 using GenAudit.Cli.Infrastructure;
 using GenAudit.Metrics;
+using GenAudit.Rendering;
+using GenAudit.Runs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

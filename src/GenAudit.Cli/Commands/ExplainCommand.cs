@@ -1,11 +1,12 @@
 using System.ComponentModel;
 using System.Globalization;
-using GenAudit.Audit;
+using GenAudit.Application;
 using GenAudit.Cli.Infrastructure;
 using GenAudit.Data;
 using GenAudit.Explain;
 using GenAudit.Explain.Evaluation;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -79,7 +80,7 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
 
         /// <summary>Methods to compare.</summary>
         [CommandOption("--compare <METHODS>")]
-        [Description("Comma-separated methods to evaluate and rank, e.g. ig,kernelshap,lime (add random for the control).")]
+        [Description("Comma-separated methods to evaluate and rank next to the random control, e.g. ig,kernelshap,lime, with the audit's budgets (IG 32 steps, smoothgrad 16, kernelshap/lime 512): the audit's Explainability(G) for the same --target, -n and --seed.")]
         [TypeConverter(typeof(Names))]
         public IReadOnlyList<string>? Compare { get; init; }
 
@@ -146,7 +147,7 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
     int RunEvaluation(AuditSubject subject, Settings settings, IProgress<string> progress)
     {
         var (count, seed) = (settings.CountOrDefault, settings.SeedOrDefault);
-        var options = new EvaluationOptions { Seed = seed, BatchSize = settings.Batch };
+        var options = new ComparisonOptions { BatchSize = settings.Batch };
         var title = settings.Compare is { } list ? $"explain --compare {string.Join(",", list)}" : $"explain --evaluate {settings.Method}";
         var report = StepProgress.Run(console, progressOptions, title, steps => settings.Compare is { } methods
             ? ExplainRunner.Compare(subject, methods, settings.Target!, count, seed, options, progress, steps)

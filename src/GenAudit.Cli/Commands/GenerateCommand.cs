@@ -5,6 +5,7 @@ using GenAudit.Cli.Infrastructure;
 using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using GenAudit.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;

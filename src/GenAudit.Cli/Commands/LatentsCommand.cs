@@ -1,12 +1,13 @@
 using System.ComponentModel;
 using System.Globalization;
-using GenAudit.Audit;
+using GenAudit.Application;
 using GenAudit.Cli.Infrastructure;
 using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Explain;
 using GenAudit.Models;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;

@@ -1,10 +1,11 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using GenAudit.Audit;
+using GenAudit.Application;
 using GenAudit.Cli.Infrastructure;
 using GenAudit.Metrics;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using GenAudit.Stability;
 using Spectre.Console;
 using Spectre.Console.Cli;

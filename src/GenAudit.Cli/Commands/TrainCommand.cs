@@ -4,6 +4,7 @@ using GenAudit.Cli.Infrastructure;
 using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Models;
+using GenAudit.Rendering;
 using GenAudit.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -218,7 +219,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
             config = config with { Steps = Math.Max(1, epochs * batchesPerEpoch / (config.Model.IsGan ? config.EffectiveDiscriminatorSteps : 1)) };
         }
         var output = settings.Out ?? Path.Combine("runs", $"{SafeName(data)}-{config.Model.Family.ToString().ToLowerInvariant()}");
-        using var trainer = new Trainer(config, dataset, output, settings.Resume);
+        using var trainer = new Trainer(config, dataset, output, settings.Resume, new CheckpointCharts());
         console.MarkupLineInterpolated($"Training [bold]{trainer.Config.Model.Family.ToString().ToLowerInvariant()}[/] on {dataset.Name} ({dataset.Count} samples, fingerprint {dataset.Fingerprint[..12]}) into [bold]{output}[/], steps {trainer.Step} → {trainer.Config.Steps}");
 
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -1,6 +1,6 @@
-using GenAudit.Audit;
-using GenAudit.Metrics;
 using GenAudit.Rendering;
+using GenAudit.Runs;
+using GenAudit.Metrics;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-using GenAudit.Explain.Evaluation;
+using GenAudit.Application;
 using GenAudit.Metrics;
 using GenAudit.Stability;
 
@@ -35,17 +35,11 @@ public sealed record AuditOptions
     /// <summary>Generated samples whose explanations are evaluated. Default 8.</summary>
     public int ExplainSamples { get; init; } = 8;
 
-    /// <summary>Integration steps of Integrated Gradients. Default 32.</summary>
-    public int IntegratedGradientsSteps { get; init; } = 32;
-
-    /// <summary>Noisy copies per example of SmoothGrad. Default 16.</summary>
-    public int SmoothGradSamples { get; init; } = 16;
-
-    /// <summary>Coalitions of KernelSHAP and perturbations of LIME. Default 512.</summary>
-    public int PerturbationSamples { get; init; } = 512;
-
-    /// <summary>Generator layers re-initialised by the randomisation check, top down. Default 2.</summary>
-    public int RandomisedLayers { get; init; } = 2;
+    /// <summary>
+    /// Method budgets and evaluation settings of the explanation stage: those of <c>explain --compare</c>, so the
+    /// audit and the verb give the same Explainability(G) for the same run, target, n and seed.
+    /// </summary>
+    public ComparisonOptions Explanation { get; init; } = new();
 
     /// <summary>Latent directions shown as traversals (GANSpace on the generator's output). Default 6.</summary>
     public int TraversalDirections { get; init; } = 6;
@@ -64,10 +58,7 @@ public sealed record AuditOptions
         Epsilons = [0.03, 0.3],
         Methods = ["ig", "kernelshap"],
         ExplainSamples = 3,
-        IntegratedGradientsSteps = 16,
-        SmoothGradSamples = 8,
-        PerturbationSamples = 128,
-        RandomisedLayers = 1,
+        Explanation = new ComparisonOptions { IntegratedGradientsSteps = 16, SmoothGradSamples = 8, PerturbationSamples = 128 },
         TraversalDirections = 4,
         TraversalStrengths = [-2, 0, 2],
     };
@@ -90,16 +81,6 @@ public sealed record AuditOptions
         LipschitzWorstSampleCount = WorstCaseSamples,
         LipschitzPowerIterations = 10,
         DeterminismSampleCount = Math.Min(StabilitySamples, 100),
-    };
-
-    /// <summary>Explanation-evaluation options derived from these settings (fewer subsets than the library defaults).</summary>
-    public EvaluationOptions EvaluationOptions => new()
-    {
-        Seed = Seed,
-        CurveSteps = 10,
-        FaithfulnessSubsets = 32,
-        InfidelitySamples = 16,
-        SensitivitySamples = 4,
     };
 
     /// <summary>Throws naming the setting when a value cannot work.</summary>

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using GenAudit.Application;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using GenAudit.Stability;
 using GenAudit.Training;
 
@@ -83,8 +85,9 @@ public sealed class AuditRunner(AuditOptions options)
 
         var images = new Dictionary<string, IReadOnlyList<string>>();
         var samples = Path.Combine(folder, "samples.png");
-        using (var data = subject.Generator.OutputShape.Length == 1 ? TensorTrainingData.FromDataset(subject.Train) : null)
-            SampleRenderer.Render(subject.Generator, samples, subject.Generator.OutputShape.Length == 1 ? 2000 : 64, options.Seed, data);
+        var view = SampleRenderer.For(subject.Generator);
+        using (var data = view.ShowsRealData ? TensorTrainingData.FromDataset(subject.Train) : null)
+            view.Render(subject.Generator, samples, view.PreviewCount, options.Seed, data);
         images["samples"] = [samples];
         if (File.Exists(subject.Run.Directory.LossPlot))
         {

@@ -1,7 +1,10 @@
+using GenAudit.Application;
 using GenAudit.Explain;
 using GenAudit.Explain.Evaluation;
 using GenAudit.Metrics;
+using GenAudit.Models;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using GenAudit.Stability;
 using ScottPlot;
 using TorchSharp;
@@ -18,16 +21,13 @@ namespace GenAudit.Audit;
 public sealed record ExplanationStage(EvaluationReport Report, string Target, string TargetReason, IReadOnlyList<string> Notes, IReadOnlyList<string> Charts);
 
 /// <summary>
-/// The audit's calls into the stability, explanation and latent libraries, one method per stage. Each
-/// stage is built here from the library classes; when the entry points StabilityAudit.Run,
-/// ExplainRunner.Compare and LatentsRunner.Directions land, each method becomes a one-line call.
+/// The audit's calls into the quality, stability and explanation services, one method per stage: the
+/// explanation stage runs <see cref="ExplainRunner.Prepare"/>, the comparison of <c>explain --compare</c>.
 /// </summary>
 public static class AuditStages
 {
     /// <summary>Attribution methods the audit can compare.</summary>
     public static IReadOnlyList<string> KnownMethods { get; } = ["ig", "smoothgrad", "saliency", "kernelshap", "lime"];
-
-    static readonly HashSet<string> GradientMethods = ["ig", "smoothgrad", "saliency"];
 
     /// <summary>Quality and coverage: the flat keys of <see cref="QualityEvaluation.ToFlatDictionary"/>.</summary>
     public static IReadOnlyDictionary<string, double?> Quality(AuditSubject subject, AuditOptions options, IProgress<string>? progress) =>
@@ -49,27 +49,23 @@ public static class AuditStages
     {
         var generator = subject.Generator;
         var (spec, reason) = ChooseTarget(subject, options.Seed);
-        var target = ModelTargets.Create(spec, subject, TargetInput.Latent);
         var notes = new List<string>();
-        var methods = new List<ExplanationMethod>();
+        var names = new List<string>();
         foreach (var name in options.Methods)
         {
-            if (GradientMethods.Contains(name) && !generator.IsDifferentiable)
+            if (ExplainRunner.GradientMethods.Contains(name) && !generator.IsDifferentiable)
             {
                 notes.Add($"{name} skipped: this run's generator is not differentiable (an imported black box), so gradient methods do not apply");
                 continue;
             }
-            methods.Add(Method(name, target, options));
+            names.Add(name);
         }
-        methods.Add(ExplanationMethod.RandomControl(options.Seed));
-        using var random = new Generator(unchecked((ulong)options.Seed + 17));
-        using var z = randn([options.ExplainSamples, generator.LatentSize], generator: random); // (n, d)
-        var randomisation = Randomisation(generator, options.RandomisedLayers);
-        if (randomisation is null) notes.Add("model-randomisation check not run: the generator's layers are not accessible; sanity is reported as not measured");
-        progress?.Report($"{string.Join(", ", methods.Select(m => m.Name))} on {spec}, n = {options.ExplainSamples}");
-        var report = new ExplanationEvaluator(target.Evaluate, options.EvaluationOptions).Evaluate(methods, z, randomisation: randomisation);
+        using var comparison = ExplainRunner.Prepare(subject, names, spec, options.ExplainSamples, options.Seed, options.Explanation);
+        if (comparison.Randomisation is null) notes.Add("model-randomisation check not run: the generator's layers are not accessible; sanity is reported as not measured");
+        progress?.Report($"{string.Join(", ", comparison.Methods.Select(m => m.Name))} on {spec}, n = {options.ExplainSamples}");
+        var report = comparison.Evaluate();
         var heatmap = Path.Combine(folder, "attributions.png");
-        AttributionHeatmap(methods, z, heatmap, $"|attribution| of {spec} per latent dimension (mean over {options.ExplainSamples} samples, each row scaled to its maximum)");
+        AttributionHeatmap(comparison.Methods, comparison.Latents, heatmap, $"|attribution| of {spec} per latent dimension (mean over {options.ExplainSamples} samples, each row scaled to its maximum)");
         return new ExplanationStage(report, spec, reason, notes, [heatmap]);
     }
 
@@ -77,7 +73,7 @@ public static class AuditStages
     public static (string? Png, string Note) Latents(AuditSubject subject, AuditOptions options, string folder)
     {
         var generator = subject.Generator;
-        if (generator.OutputShape.Length != 3) return (null, "latent traversals are drawn for image generators only");
+        if (subject.Output != OutputKind.Images) return (null, "latent traversals are drawn for image generators only");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Tensor? Condition(long count) => generator.ConditionCount > 0 ? zeros([count], ScalarType.Int64) : null;
@@ -93,16 +89,6 @@ public static class AuditStages
         return (png, $"GANSpace (Härkönen et al. 2020) on the generator's output: one row per direction, strongest first (variance shares {ratios}); columns are strengths {string.Join(", ", options.TraversalStrengths)}");
     }
 
-    static ExplanationMethod Method(string name, AttributionTarget target, AuditOptions options) => name switch
-    {
-        "ig" => ExplanationMethod.FromResult(name, x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = options.IntegratedGradientsSteps, Seed = options.Seed }).Attribute(x)),
-        "smoothgrad" => ExplanationMethod.FromResult(name, x => new NoiseTunnel(new Saliency(target), new NoiseTunnelOptions { Samples = options.SmoothGradSamples, Seed = options.Seed }).Attribute(x)),
-        "saliency" => ExplanationMethod.FromResult(name, x => new Saliency(target).Attribute(x)),
-        "kernelshap" => ExplanationMethod.FromResult(name, x => new KernelShap(target, new KernelShapOptions { Samples = options.PerturbationSamples, Seed = options.Seed }).Attribute(x)),
-        "lime" => ExplanationMethod.FromResult(name, x => new Lime(target, new LimeOptions { Samples = options.PerturbationSamples, Seed = options.Seed }).Attribute(x)),
-        _ => throw new ArgumentException($"audit: unknown attribution method '{name}'"),
-    };
-
     static (string Spec, string Reason) ChooseTarget(AuditSubject subject, long seed)
     {
         if (subject.Logits is { } logits)
@@ -117,20 +103,7 @@ public static class AuditStages
             var c = Array.IndexOf(counts, counts.Max());
             return ($"class:{c}", $"the classifier's logit for class {c}, the class the generator produces most often ({counts[c]} of 256 samples)");
         }
-        if (subject.Generator.OutputShape.Length == 1) return ("output:0", "the x coordinate of the generated point");
-        if (subject.Run.Discriminator is not null) return ("disc", "the discriminator's score (no classifier exists for this data)");
-        return ("output:0", "the first output element (no classifier and no discriminator)");
-    }
-
-    static RandomisationSetup? Randomisation(GenAudit.Models.IGenerativeModel generator, int layers)
-    {
-        if (generator is not nn.Module module || !generator.IsDifferentiable || layers < 1) return null;
-        var withWeights = module.named_modules()
-            .Where(m => m.name.Length > 0 && m.module.named_parameters(recurse: false).Any())
-            .Select(m => m.name).ToList();
-        if (withWeights.Count == 0) return null;
-        withWeights.Reverse();
-        return new RandomisationSetup(module, withWeights.Take(layers).ToList());
+        return OutputTargets.For(subject.Output).DefaultWithoutClassifier(subject);
     }
 
     static void AttributionHeatmap(IReadOnlyList<ExplanationMethod> methods, Tensor z, string path, string title)

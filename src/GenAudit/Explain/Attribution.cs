@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using static TorchSharp.torch;
 
 namespace GenAudit.Explain;
@@ -36,4 +37,18 @@ public abstract class Attribution
         if (!inputs.is_floating_point())
             throw new ArgumentException($"{MethodName}: inputs must be floating point{FloatingPointReason}, got {inputs.dtype}.");
     }
+
+    /// <summary>f for every point of (N, ...), in batches of the internal batch size, without gradients; returns (N,) float64.</summary>
+    internal Tensor ValuesInBatches(Tensor points, ModelMeter meter)
+    {
+        using var noGrad = no_grad();
+        var values = new List<Tensor>();
+        var n = points.shape[0];
+        for (long start = 0; start < n; start += Options.InternalBatchSize)
+            values.Add(meter.Forward(Target, points.narrow(0, start, Math.Min(Options.InternalBatchSize, n - start))).to(ScalarType.Float64));
+        return cat(values);
+    }
+
+    /// <summary><see cref="Numerics.ToDoubles"/>, under the short name the methods' result records use.</summary>
+    internal static double[] ToDoubles(Tensor values) => Numerics.ToDoubles(values);
 }

@@ -39,21 +39,7 @@ public abstract class GradientAttribution : Attribution
         return (cat(values), cat(gradients));
     }
 
-    /// <summary>f for every point of (N, ...) without gradients, in batches; returns (N,).</summary>
-    internal Tensor ValuesInBatches(Tensor points, ModelMeter meter)
-    {
-        using var noGrad = no_grad();
-        var values = new List<Tensor>();
-        var n = points.shape[0];
-        for (long start = 0; start < n; start += Options.InternalBatchSize)
-            values.Add(meter.Forward(Target, points.narrow(0, start, Math.Min(Options.InternalBatchSize, n - start))));
-        return cat(values);
-    }
-
     /// <summary>Per-example sums Σφ over all elements, in float64.</summary>
     internal static double[] SumPerExample(Tensor attributions) =>
         attributions.flatten(1).to(ScalarType.Float64).sum(1).data<double>().ToArray();
-
-    /// <summary>A tensor's values as float64 array.</summary>
-    internal static double[] ToDoubles(Tensor values) => values.to(ScalarType.Float64).cpu().data<double>().ToArray();
 }

@@ -13,17 +13,6 @@ public abstract class PerturbationAttribution : Attribution
     /// <summary>Creates the method for a target with validated options.</summary>
     protected PerturbationAttribution(AttributionTarget target, AttributionOptions options) : base(target, options) { }
 
-    /// <summary>f for every point of (N, ...), in batches, without gradients; returns (N,) float64.</summary>
-    internal Tensor ValuesInBatches(Tensor points, ModelMeter meter)
-    {
-        using var noGrad = no_grad();
-        var values = new List<Tensor>();
-        var n = points.shape[0];
-        for (long start = 0; start < n; start += Options.InternalBatchSize)
-            values.Add(meter.Forward(Target, points.narrow(0, start, Math.Min(Options.InternalBatchSize, n - start))).to(ScalarType.Float64));
-        return cat(values);
-    }
-
     /// <summary>
     /// f at every (example, coalition) pair: the input where the coalition (S, M) is 1 for the
     /// element's group and the reference where it is 0. <paramref name="flatGroups"/> is (B, F).
@@ -58,7 +47,4 @@ public abstract class PerturbationAttribution : Attribution
     /// <summary>Spreads per-group values (B, M) onto the elements of inputs shaped like <paramref name="inputs"/>.</summary>
     internal static Tensor ToElements(Tensor groupValues, Tensor flatGroups, Tensor inputs) =>
         groupValues.to(inputs.dtype).gather(1, flatGroups).view(inputs.shape);
-
-    /// <summary>A tensor's values as float64 array.</summary>
-    internal static double[] ToDoubles(Tensor values) => values.to(ScalarType.Float64).cpu().data<double>().ToArray();
 }

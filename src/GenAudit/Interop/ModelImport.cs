@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace GenAudit.Interop;
 
 /// <summary>
-/// Turns models GenAudit did not train into run directories that <see cref="RunLoader"/> opens like
+/// Turns models GenAudit did not train into run directories that <c>Runs.RunLoader</c> opens like
 /// trained runs: an ONNX generator (black box, copied with its SHA-256) or a PyTorch state dict
 /// loaded into a built-in architecture (white box, converted to the standard safetensors checkpoint).
 /// </summary>
@@ -132,24 +132,6 @@ public static class ModelImport
             tensors.Remove(name);
         }
         return prefix;
-    }
-
-    /// <summary>Opens an imported ONNX run: verifies the copy against the manifest's SHA-256 and re-checks the graph.</summary>
-    internal static LoadedRun LoadOnnxRun(RunDirectory run, RunManifest manifest)
-    {
-        var record = manifest.Import ?? throw new InvalidDataException($"{run.Manifest}: source is \"onnx\" but the \"import\" section is missing");
-        var path = Path.Combine(run.Root, record.ModelFile ?? OnnxModelFile);
-        if (!File.Exists(path)) throw new InvalidDataException($"{run.Root}: {Path.GetFileName(path)} is missing; re-run 'genaudit import --onnx'");
-        if (Checkpoint.Sha256(path) != record.Sha256)
-            throw new InvalidDataException($"{path}: content does not match the SHA-256 in manifest.json ({record.Sha256}); the model was changed after import");
-        var generator = OnnxGenerator.Load(path, new OnnxGeneratorOptions
-        {
-            LatentSize = manifest.Config.Model.LatentSize,
-            ConditionCount = manifest.Config.Model.ConditionCount,
-            InputNames = record.InputNames,
-            OutputName = record.OutputName,
-        });
-        return new LoadedRun(run, manifest, 0, run.Root, generator, null, false);
     }
 
     static RunDirectory NewRun(string outDirectory)

@@ -7,17 +7,6 @@ using static TorchSharp.torch;
 
 namespace GenAudit.Interop;
 
-/// <summary>How an ONNX generator takes its class condition.</summary>
-public enum ConditionEncoding
-{
-    /// <summary>The generator is unconditional.</summary>
-    None,
-    /// <summary>An int64 input of shape (B,) holding class labels.</summary>
-    Labels,
-    /// <summary>A float32 input of shape (B, K) holding one-hot rows.</summary>
-    OneHot,
-}
-
 /// <summary>What the user declares about an ONNX generator; the graph is checked against it when it is loaded.</summary>
 public sealed record OnnxGeneratorOptions
 {

@@ -99,7 +99,7 @@ public static class CopyDetection
         for (var i = 0; i < rows.Length; i++) byRow[rows[i]] = rowDistances[i];
         var trainingDistances = medianRows.Select(i => byRow[i]).ToArray();
 
-        var median = Median(trainingDistances);
+        var median = Numerics.Median(trainingDistances);
         var threshold = options.Alpha * median;
         var copies = generatedDistances.Count(d => d <= threshold);
         var baseline = (double)trainingDistances.Count(d => d <= threshold) / trainingDistances.Length;
@@ -110,13 +110,5 @@ public static class CopyDetection
             .ToArray();
         return new CopyDetectionResult((double)copies / generatedDistances.Length, copies, threshold, median, baseline,
             closest, generatedDistances, nearestIndex, byRow, medianRows.Length);
-    }
-
-    static double Median(double[] values)
-    {
-        var sorted = (double[])values.Clone();
-        Array.Sort(sorted);
-        var middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : 0.5 * (sorted[middle - 1] + sorted[middle]);
     }
 }

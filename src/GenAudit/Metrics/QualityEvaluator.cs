@@ -1,6 +1,7 @@
 using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Models;
+using GenAudit.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using GenAudit.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -60,7 +61,7 @@ public static class LipschitzEstimate
             var db = delta.narrow(0, start, length);
             var cb = Latents.Slice(conditions, start, length);
             var change = (model.Generate(zb + db, cb).to_type(ScalarType.Float64) - model.Generate(zb, cb).to_type(ScalarType.Float64)).flatten(1);
-            ratios.AddRange(Similarity.ToDoubles(change.norm(1) / db.to_type(ScalarType.Float64).norm(1)));
+            ratios.AddRange(Numerics.ToDoubles(change.norm(1) / db.to_type(ScalarType.Float64).norm(1)));
         }
         return ratios.ToArray();
     }
@@ -85,6 +86,6 @@ public static class LipschitzEstimate
             // A zero Jacobian leaves v where it is; σ = 0 is then exact.
             v = where(norm > 0, jtjv / norm.clamp_min(1e-30), v);
         }
-        return Similarity.ToDoubles(sigma!);
+        return Numerics.ToDoubles(sigma!);
     }
 }

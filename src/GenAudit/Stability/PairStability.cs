@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using GenAudit.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -83,7 +84,7 @@ public static class PairStability
                 var radius = Latents.Radius(model, epsilons[e]);
                 var perturbed = model.Generate(zb + radius * unit.narrow(0, start, length), cb); // (b, ...)
                 for (var s = 0; s < similarities.Count; s++)
-                    values[e, s].AddRange(Similarity.ToDoubles(Similarity.Compute(similarities[s], reference, perturbed, features)));
+                    values[e, s].AddRange(Numerics.ToDoubles(Similarity.Compute(similarities[s], reference, perturbed, features)));
             }
         }
 
@@ -264,7 +265,7 @@ public static class PairStability
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var current = Similarity.ToDoubles(searchValues);
+            var current = Numerics.ToDoubles(searchValues);
             var improved = current.Select((v, i) => v < searchLowest[i] || double.IsNaN(v)).ToArray();
             Minimum(searchLowest, current);
             var mask = tensor(improved).to(delta.device).unsqueeze(1);                    // (b, 1)
@@ -272,7 +273,7 @@ public static class PairStability
             bestDelta!.Dispose();
             bestDelta = kept;
             for (var s = 0; s < similarities.Count; s++)
-                Minimum(lowest[s], similarities[s] == search ? current : Similarity.ToDoubles(Similarity.Compute(similarities[s], reference, output, features)));
+                Minimum(lowest[s], similarities[s] == search ? current : Numerics.ToDoubles(Similarity.Compute(similarities[s], reference, output, features)));
         }
 
         /// <summary>The result; the caller owns (and disposes) its <see cref="WorstCaseBatchResult.BestDelta"/>.</summary>

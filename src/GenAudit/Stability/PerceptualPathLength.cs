@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using GenAudit.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -59,7 +60,7 @@ public static class PerceptualPathLength
             var to = Interpolate(a, b, tb + epsilon, interpolation).to_type(ScalarType.Float32).to(model.Device);
             var fa = Features(model.Generate(from, cb), features);                           // (b, F)
             var fb = Features(model.Generate(to, cb), features);                             // (b, F)
-            distances.AddRange(Similarity.ToDoubles((fa - fb).square().sum(1) / (epsilon * epsilon)));
+            distances.AddRange(Numerics.ToDoubles((fa - fb).square().sum(1) / (epsilon * epsilon)));
         }
         return distances.ToArray();
     }

@@ -78,13 +78,6 @@ public static class Similarity
         return result.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Pulls a (B,) tensor to doubles on the CPU.</summary>
-    internal static double[] ToDoubles(Tensor values)
-    {
-        using var cpu = values.detach().to_type(ScalarType.Float64).cpu();
-        return cpu.data<double>().ToArray();
-    }
-
     static Tensor Features(Tensor x, Func<Tensor, Tensor>? features) =>
         (features is null ? x : features(x)).flatten(1).to_type(ScalarType.Float64);
 

@@ -1,3 +1,5 @@
+using GenAudit.Core;
+
 namespace GenAudit.Stability;
 
 /// <summary>What the logged dReal/dFake values are.</summary>
@@ -107,7 +109,7 @@ public static class TrainingDynamics
         if (series.Length <= earlyCount) return;
         var early = series.Take(earlyCount).Select(p => Math.Abs(p.Value)).Where(double.IsFinite).ToArray();
         if (early.Length == 0) return;
-        var baseline = Median(early);
+        var baseline = Numerics.Median(early);
         var limit = options.DivergenceFactor * Math.Max(baseline, 1e-12);
         foreach (var (step, value) in series.Skip(earlyCount))
             if (double.IsFinite(value) && Math.Abs(value) > limit)
@@ -141,7 +143,7 @@ public static class TrainingDynamics
             var preceding = series.Skip(Math.Max(0, i - options.RunningMedianWindow)).Take(i - Math.Max(0, i - options.RunningMedianWindow))
                 .Select(p => p.Value).Where(double.IsFinite).ToArray();
             if (preceding.Length < options.MinimumEntries) continue;
-            var median = Median(preceding);
+            var median = Numerics.Median(preceding);
             if (median > 0 && series[i].Value > options.GradientSpikeFactor * median)
                 flags.Add(new DynamicsFlag("gradientSpike", series[i].Step, name,
                     $"{name} = {series[i].Value:G4} is {series[i].Value / median:G3} × the running median {median:G4}"));
@@ -168,12 +170,5 @@ public static class TrainingDynamics
                 return;
             }
         }
-    }
-
-    static double Median(double[] values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        var middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 }

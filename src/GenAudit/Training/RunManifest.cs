@@ -68,7 +68,7 @@ public sealed record ImportRecord
     /// <summary>ONNX: the graph output used as the sample.</summary>
     public string? OutputName { get; init; }
     /// <summary>ONNX: how the condition is fed to the graph.</summary>
-    public GenAudit.Interop.ConditionEncoding? ConditionEncoding { get; init; }
+    public ConditionEncoding? ConditionEncoding { get; init; }
     /// <summary>PyTorch: the --arch spec the weights were loaded into, in canonical form.</summary>
     public string? Architecture { get; init; }
     /// <summary>PyTorch: the checkpoint entry that held the state dict (--key), if any.</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using GenAudit.Core;
 using GenAudit.Models;
-using GenAudit.Rendering;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -33,9 +32,6 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    const int GridSamples = 64;
-    const int PointSamples = 2500;
-
     readonly TrainingConfig _config;
     readonly ITrainingData _data;
     readonly RunDirectory _run;
@@ -44,14 +40,17 @@ public sealed class Trainer : IDisposable
     readonly EpochSampler _sampler;
     readonly IStepper _stepper;
     readonly TensorBoardLog? _tensorBoard;
+    readonly ITrainingObserver? _observer;
     long _step;
 
     /// <summary>
     /// Prepares a run. A new run needs an empty or missing directory; with <paramref name="resume"/>
     /// the directory's manifest must match <paramref name="config"/> in everything but the step count.
+    /// <paramref name="observer"/> receives every step and checkpoint (sample grids and loss curves are drawn by one).
     /// </summary>
-    public Trainer(TrainingConfig config, ITrainingData data, string runDirectory, bool resume = false)
+    public Trainer(TrainingConfig config, ITrainingData data, string runDirectory, bool resume = false, ITrainingObserver? observer = null)
     {
+        _observer = observer;
         TorchRuntime.EnsureLoaded();
         _data = data;
         _run = new RunDirectory(runDirectory);
@@ -141,7 +140,9 @@ public sealed class Trainer : IDisposable
                 HistoryFile.Append(_run.History, entry);
                 _tensorBoard?.Append(entry);
             }
-            progress?.Report(new TrainingProgress(_step, _config.Steps, metrics.Values, clock.Elapsed));
+            var reported = new TrainingProgress(_step, _config.Steps, metrics.Values, clock.Elapsed);
+            progress?.Report(reported);
+            _observer?.OnStep(reported);
             if (checkpoint) lastCheckpoint = WriteCheckpoint();
         }
         if (_step < _config.Steps && (checkpointAtStop || cancel.IsCancellationRequested)) lastCheckpoint = WriteCheckpoint();
@@ -191,11 +192,10 @@ public sealed class Trainer : IDisposable
     {
         using var scope = NewDisposeScope();
         var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
-        Directory.CreateDirectory(_run.Samples);
+        _observer?.OnCheckpoint(new TrainingCheckpoint(_step, folder, _run, _config, _stepper.Sampler, _data));
+        // The sample grid an observer (Rendering.CheckpointCharts) drew for this checkpoint, if any, goes to TensorBoard too.
         var samples = Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png");
-        SampleRenderer.Render(_stepper.Sampler, samples, _config.Model.IsPointData ? PointSamples : GridSamples, _config.Seed, _data);
-        _tensorBoard?.AddSamples(_step, samples);
-        LossChart.Render(HistoryFile.Read(_run.History), _run.LossPlot, _config.Model.IsGan);
+        if (_tensorBoard is not null && File.Exists(samples)) _tensorBoard.AddSamples(_step, samples);
         return folder;
     }
 

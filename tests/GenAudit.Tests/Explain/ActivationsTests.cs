@@ -1,3 +1,4 @@
+using GenAudit.Application;
 using GenAudit.Explain;
 using GenAudit.Models;
 using TorchSharp;

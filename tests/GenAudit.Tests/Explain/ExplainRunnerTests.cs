@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using GenAudit.Audit;
+using GenAudit.Application;
 using GenAudit.Data;
 using GenAudit.Explain;
 using GenAudit.Models;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using GenAudit.Tests.Models;
 using GenAudit.Training;
 using SkiaSharp;
@@ -85,7 +86,7 @@ public class ExplainRunnerTests(MnistClassifierFixture mnist, ITestOutputHelper 
         foreach (var seed in new long[] { 0, 1, 2 })
         {
             var report = ExplainRunner.Evaluate(subject, "ig", "class:3", 8, seed,
-                new GenAudit.Explain.Evaluation.EvaluationOptions { Seed = seed, SensitivitySamples = 2 });
+                new ComparisonOptions { IntegratedGradientsSteps = 50, CurveSteps = 20, FaithfulnessSubsets = 100, InfidelitySamples = 50, SensitivitySamples = 2 });
             var v = report.ToDictionary();
             output.WriteLine($"seed {seed}: insertion ig {v["ig.insertionAuc"]:F3} random {v["random.insertionAuc"]:F3}; deletion ig {v["ig.deletionAuc"]:F3} random {v["random.deletionAuc"]:F3}; " +
                              $"faithfulness ig {v["ig.faithfulnessCorrelation"]:F3} random {v["random.faithfulnessCorrelation"]:F3}; explainability ig {v["ig.explainability"]:F3} random {v["random.explainability"]:F3}");

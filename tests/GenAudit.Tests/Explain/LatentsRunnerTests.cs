@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json;
-using GenAudit.Audit;
+using GenAudit.Application;
 using GenAudit.Cli;
 using GenAudit.Cli.Commands;
 using GenAudit.Cli.Infrastructure;
 using GenAudit.Data;
 using GenAudit.Explain;
 using GenAudit.Models;
+using GenAudit.Runs;
 using SkiaSharp;
 using Spectre.Console;
 using Spectre.Console.Cli;

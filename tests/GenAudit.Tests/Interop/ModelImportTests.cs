@@ -1,6 +1,7 @@
 using GenAudit.Core;
 using GenAudit.Interop;
 using GenAudit.Models;
+using GenAudit.Runs;
 using GenAudit.Tests.Data;
 using GenAudit.Training;
 using TorchSharp;

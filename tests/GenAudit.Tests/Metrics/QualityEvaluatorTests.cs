@@ -1,6 +1,7 @@
 using GenAudit.Data;
 using GenAudit.Metrics;
 using GenAudit.Models;
+using GenAudit.Runs;
 using GenAudit.Tests.Models;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

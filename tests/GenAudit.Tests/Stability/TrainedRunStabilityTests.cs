@@ -1,3 +1,4 @@
+using GenAudit.Application;
 using GenAudit.Models;
 using GenAudit.Stability;
 using GenAudit.Tests.Training;

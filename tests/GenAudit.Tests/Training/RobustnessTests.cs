@@ -1,3 +1,4 @@
+using GenAudit.Runs;
 using GenAudit.Training;
 using TorchSharp;
 using static TorchSharp.torch;

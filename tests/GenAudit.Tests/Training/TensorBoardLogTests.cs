@@ -1,3 +1,4 @@
+using GenAudit.Rendering;
 using System.Text.Json;
 using GenAudit.Core;
 using GenAudit.Models;
@@ -19,8 +20,8 @@ public class TensorBoardLogTests
         var config = TrainingFixtures.TinyConvGan(20) with { LogEvery = 5, CheckpointEvery = 10 };
         using (var data = TrainingFixtures.TinyImages(64))
         {
-            using (var trainer = new Trainer(config, data, folder)) trainer.Run(stopAtStep: 15);
-            using (var trainer = new Trainer(config, data, folder, resume: true)) trainer.Run();
+            using (var trainer = new Trainer(config, data, folder, observer: new CheckpointCharts())) trainer.Run(stopAtStep: 15);
+            using (var trainer = new Trainer(config, data, folder, resume: true, observer: new CheckpointCharts())) trainer.Run();
         }
 
         var files = Directory.GetFiles(folder, "events.out.tfevents.*").Order(StringComparer.Ordinal).ToList();

@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,7 +55,7 @@ public static class AttributionStatistics
     {
         using var scope = NewDisposeScope();
         var space = FeatureSpace.Create(inputs, null, mask, "sparseness/complexity");
-        var values = Batched.ToDoubles(space.FeatureValues(attributions, "sparseness/complexity"));
+        var values = Numerics.ToDoubles(space.FeatureValues(attributions, "sparseness/complexity"));
         var m = space.Count;
         var rows = Enumerable.Range(0, (int)space.Batch).ToArray();
         return (rows.Select(i => Gini(values.AsSpan(i * m, m))).ToArray(), rows.Select(i => Entropy(values.AsSpan(i * m, m))).ToArray());

@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -59,8 +60,8 @@ public static class DeletionInsertion
         var batch = space.Batch;
         var points = steps + 1;
         var ends = Batched.Evaluate(target, cat([space.Inputs, space.Reference]), options.BatchSize);
-        var atInput = Batched.ToDoubles(ends.narrow(0, 0, batch));
-        var atBaseline = Batched.ToDoubles(ends.narrow(0, batch, batch));
+        var atInput = Numerics.ToDoubles(ends.narrow(0, 0, batch));
+        var atBaseline = Numerics.ToDoubles(ends.narrow(0, batch, batch));
         // Rank by the contribution to the change f(x) − f(b): when f(x) lies below the baseline's value
         // the features that matter most are those with the most negative attributions.
         var direction = tensor(atInput.Zip(atBaseline, (x, b) => x >= b ? 1.0 : -1.0).ToArray(), device: values.device)
@@ -120,7 +121,7 @@ public static class DeletionInsertion
 
     static double[][] Rows(Tensor values)
     {
-        var flat = Batched.ToDoubles(values);
+        var flat = Numerics.ToDoubles(values);
         var columns = (int)values.shape[1];
         return Enumerable.Range(0, (int)values.shape[0]).Select(i => flat.AsSpan(i * columns, columns).ToArray()).ToArray();
     }

@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,8 +26,8 @@ public static class FaithfulnessCorrelation
         var space = FeatureSpace.Create(inputs, baseline, mask, "faithfulness correlation");
         var values = space.FeatureValues(attributions, "faithfulness correlation"); // (B, M)
         var (sums, drops) = SubsetSumsAndDrops(target, space, values, options.FaithfulnessSubsets, options, options.GeneratorOrSeeded(generator));
-        var a = Batched.ToDoubles(sums);
-        var d = Batched.ToDoubles(drops);
+        var a = Numerics.ToDoubles(sums);
+        var d = Numerics.ToDoubles(drops);
         var s = options.FaithfulnessSubsets;
         return Enumerable.Range(0, (int)space.Batch).Select(i => Correlation.Pearson(a.AsSpan(i * s, s), d.AsSpan(i * s, s))).ToArray();
     }

@@ -140,7 +140,4 @@ internal static class Batched
             throw new InvalidOperationException($"target returned shape [{string.Join(", ", values.shape)}] for a batch of {length}; it must return one scalar per example, shape [{length}].");
         return values;
     }
-
-    /// <summary>A tensor's values as a float64 array.</summary>
-    public static double[] ToDoubles(Tensor values) => values.to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
 }

@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,7 +36,7 @@ public static class Infidelity
         var raw = (predicted - drops).square().mean([1]);
         var beta = (predicted * drops).mean([1]) / (predicted.square().mean([1]) + 1e-300); // (B,)
         var normalised = (beta.unsqueeze(1) * predicted - drops).square().mean([1]);
-        return new InfidelityResult(Batched.ToDoubles(raw), Batched.ToDoubles(normalised));
+        return new InfidelityResult(Numerics.ToDoubles(raw), Numerics.ToDoubles(normalised));
     }
 
     static (Tensor Products, Tensor Drops) GaussianProductsAndDrops(Func<Tensor, Tensor> target, FeatureSpace space, Tensor attributions,

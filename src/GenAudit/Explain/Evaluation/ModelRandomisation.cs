@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -71,7 +72,7 @@ public static class ModelRandomisation
         using var scope = NewDisposeScope();
         var x = space.Inputs;
         var attributions = Batched.Explain(explainer, space.Batch, (start, length) => x.narrow(0, start, length), options.BatchSize);
-        return Batched.ToDoubles(space.FeatureValues(attributions, "model randomisation").abs());
+        return Numerics.ToDoubles(space.FeatureValues(attributions, "model randomisation").abs());
     }
 
     static void Reinitialise(nn.Module layer, Generator generator)

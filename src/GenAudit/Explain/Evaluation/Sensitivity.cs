@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -41,6 +42,6 @@ public static class Sensitivity
         var change = (perturbed - original.unsqueeze(1)).square().sum(dim: -1).sqrt(); // (B, S)
         var norm = original.square().sum(dim: -1).sqrt().unsqueeze(1); // (B, 1)
         var ratio = where(change.eq(0), zeros_like(change), change / norm); // x/0 = +inf
-        return new SensitivityResult(Batched.ToDoubles(ratio.amax([1])), Batched.ToDoubles(ratio.mean([1])));
+        return new SensitivityResult(Numerics.ToDoubles(ratio.amax([1])), Numerics.ToDoubles(ratio.mean([1])));
     }
 }

@@ -1,9 +1,9 @@
 using GenAudit.Core;
-using GenAudit.Stability;
+using GenAudit.Rendering;
 using ScottPlot;
 using static TorchSharp.torch;
 
-namespace GenAudit.Rendering;
+namespace GenAudit.Stability;
 
 /// <summary>The plots of a stability audit: stability against ε, the worst-case pairs, the training dynamics with their flags.</summary>
 public static class StabilityCharts

@@ -1,11 +1,11 @@
-using GenAudit.Audit;
 using GenAudit.Core;
 using GenAudit.Explain;
+using GenAudit.Rendering;
 using ScottPlot;
 using SkiaSharp;
 using static TorchSharp.torch;
 
-namespace GenAudit.Rendering;
+namespace GenAudit.Application;
 
 /// <summary>
 /// Pictures of an <see cref="ExplainResult"/>: heatmap overlays for image inputs, and for latent inputs a

@@ -1,12 +1,13 @@
 using System.Globalization;
-using GenAudit.Audit;
 using GenAudit.Core;
 using GenAudit.Data;
+using GenAudit.Explain;
 using GenAudit.Explain.Evaluation;
+using GenAudit.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GenAudit.Explain;
+namespace GenAudit.Application;
 
 /// <summary>
 /// One attribution request against a run, in the terms of <c>genaudit explain</c>: the same fields
@@ -134,6 +135,84 @@ public sealed class ExplainResult : IDisposable
 }
 
 /// <summary>
+/// Budgets and evaluation settings of a method comparison, the same for <c>genaudit explain --compare</c>,
+/// <c>--evaluate</c> and the audit's explanation stage. Defaults in one place.
+/// </summary>
+public sealed record ComparisonOptions
+{
+    /// <summary>Integration steps of Integrated Gradients. Default 32.</summary>
+    public int IntegratedGradientsSteps { get; init; } = 32;
+
+    /// <summary>Noisy copies per example of SmoothGrad. Default 16.</summary>
+    public int SmoothGradSamples { get; init; } = 16;
+
+    /// <summary>Coalitions of KernelSHAP and perturbations of LIME (sensitivity re-runs them 1 + SensitivitySamples times per sample). Default 512.</summary>
+    public int PerturbationSamples { get; init; } = 512;
+
+    /// <summary>Steps K of the deletion and insertion curves. Default 10.</summary>
+    public int CurveSteps { get; init; } = 10;
+
+    /// <summary>Random feature subsets per example for the faithfulness correlation. Default 32.</summary>
+    public int FaithfulnessSubsets { get; init; } = 32;
+
+    /// <summary>Perturbations per example for infidelity. Default 16.</summary>
+    public int InfidelitySamples { get; init; } = 16;
+
+    /// <summary>Perturbed inputs per example for max- and average-sensitivity. Default 4.</summary>
+    public int SensitivitySamples { get; init; } = 4;
+
+    /// <summary>Largest batch sent to the model in one call. Default 64.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>The evaluation settings of these options with the metrics' draws seeded by <paramref name="seed"/>.</summary>
+    public EvaluationOptions Evaluation(long seed) => new()
+    {
+        Seed = seed,
+        BatchSize = BatchSize,
+        CurveSteps = CurveSteps,
+        FaithfulnessSubsets = FaithfulnessSubsets,
+        InfidelitySamples = InfidelitySamples,
+        SensitivitySamples = SensitivitySamples,
+    };
+}
+
+/// <summary>The methods of a comparison bound to a run, its latents, target and randomisation check; owns the latents.</summary>
+public sealed class MethodComparison : IDisposable
+{
+    readonly AttributionTarget _target;
+    readonly EvaluationOptions _options;
+
+    internal MethodComparison(IReadOnlyList<ExplanationMethod> methods, Tensor latents, AttributionTarget target,
+                              RandomisationSetup? randomisation, EvaluationOptions options)
+    {
+        Methods = methods;
+        Latents = latents;
+        _target = target;
+        Randomisation = randomisation;
+        _options = options;
+    }
+
+    /// <summary>The methods, the random control last unless it was named.</summary>
+    public IReadOnlyList<ExplanationMethod> Methods { get; }
+
+    /// <summary>The latents explained (n, d).</summary>
+    public Tensor Latents { get; }
+
+    /// <summary>The generator and its weight layers, top down; null when the run is not differentiable.</summary>
+    public RandomisationSetup? Randomisation { get; }
+
+    /// <summary>Every metric of <see cref="ExplanationEvaluator"/> for every method, against a zero baseline; <paramref name="steps"/> hears of each finished stage.</summary>
+    public EvaluationReport Evaluate(IProgress<WorkProgress>? steps = null)
+    {
+        using var enable = enable_grad();
+        return new ExplanationEvaluator(_target.Evaluate, _options).Evaluate(Methods, Latents, Explain.Baseline.Zeros, null, Randomisation, steps);
+    }
+
+    /// <summary>Disposes the latents.</summary>
+    public void Dispose() => Latents.Dispose();
+}
+
+/// <summary>
 /// Library entry point of <c>genaudit explain</c>: binds a method, a target, inputs, a baseline and a
 /// feature mask to an opened run (<see cref="Attribute"/>), and evaluates and ranks methods on generated
 /// latents (<see cref="Evaluate"/>, <see cref="Compare"/>). The audit calls the same functions.
@@ -161,7 +240,7 @@ public static class ExplainRunner
         if (request.Batch < 1) throw new ArgumentException($"--batch must be >= 1, got {request.Batch}");
         using var scope = NewDisposeScope();
         var inputs = request.Inputs is { } given ? given.detach().to(ScalarType.Float32) : DrawLatents(subject, request.Count, request.Seed);
-        var kind = InputKind(subject, inputs);
+        var kind = AttributionInputs.Detect(subject, inputs).Kind;
         var explain = Build(subject, request, kind, inputs);
         using var enable = enable_grad(); // gradient methods need autograd even when a caller disabled it
         var result = explain(inputs);
@@ -178,39 +257,59 @@ public static class ExplainRunner
 
     /// <summary>
     /// Evaluates one method on <paramref name="n"/> latents drawn from <paramref name="seed"/>, next to the random control:
-    /// <see cref="Compare"/> with [<paramref name="method"/>, "random"].
+    /// <see cref="Compare"/> with [<paramref name="method"/>].
     /// </summary>
     public static EvaluationReport Evaluate(AuditSubject subject, string method, string target, int n, long seed,
-                                            EvaluationOptions? options = null, IProgress<string>? progress = null, IProgress<WorkProgress>? steps = null) =>
-        Compare(subject, [method, RandomControl], target, n, seed, options, progress, steps);
+                                            ComparisonOptions? options = null, IProgress<string>? progress = null, IProgress<WorkProgress>? steps = null) =>
+        Compare(subject, [method], target, n, seed, options, progress, steps);
 
     /// <summary>
-    /// Evaluates and ranks <paramref name="methods"/> (names of <see cref="Methods"/>, or "random" for the
-    /// model-free control) on <paramref name="n"/> latents drawn from <paramref name="seed"/>: every metric of
-    /// <see cref="ExplanationEvaluator"/> against a zero baseline over the latent dimensions, and the cascading
-    /// randomisation check on the generator's weight layers, top down. Methods run with their
-    /// <see cref="ExplainRequest"/> defaults except kernelshap (512 coalitions) and lime (500 samples), which
-    /// sensitivity re-runs 1 + SensitivitySamples times per sample (see docs/metrics-explanations.md).
+    /// Evaluates and ranks <paramref name="methods"/> (names of <see cref="Methods"/>; the model-free "random"
+    /// control is added when missing) on <paramref name="n"/> latents drawn from <paramref name="seed"/>: every
+    /// metric of <see cref="ExplanationEvaluator"/> against a zero baseline over the latent dimensions, and the
+    /// cascading randomisation check (Adebayo et al. 2018) on every weight layer of the generator, top down.
+    /// The audit's explanation stage runs this same comparison (<see cref="Prepare"/>), so a run, a target and a
+    /// seed give the same Explainability(G) in both; budgets and evaluation settings are in <see cref="ComparisonOptions"/>.
     /// <paramref name="steps"/> hears of each finished stage of each method, with the count of stages, for an ETA.
     /// </summary>
     public static EvaluationReport Compare(AuditSubject subject, IReadOnlyList<string> methods, string target, int n, long seed,
-                                           EvaluationOptions? options = null, IProgress<string>? progress = null, IProgress<WorkProgress>? steps = null)
+                                           ComparisonOptions? options = null, IProgress<string>? progress = null, IProgress<WorkProgress>? steps = null)
+    {
+        using var comparison = Prepare(subject, methods, target, n, seed, options);
+        progress?.Report($"evaluating {string.Join(", ", comparison.Methods.Select(m => m.Name))} on {n} latents (seed {seed}), target {target}");
+        return comparison.Evaluate(steps);
+    }
+
+    /// <summary>
+    /// Binds <paramref name="methods"/> (plus the random control) to the run and <paramref name="target"/> with the
+    /// one method factory of <c>genaudit explain</c>, on <paramref name="n"/> latents drawn from <paramref name="seed"/>,
+    /// with the cascading randomisation over <see cref="LayersTopDown"/> (none for a non-differentiable run).
+    /// </summary>
+    public static MethodComparison Prepare(AuditSubject subject, IReadOnlyList<string> methods, string target, int n, long seed,
+                                           ComparisonOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(methods);
         if (methods.Count == 0) throw new ArgumentException("--compare: give at least one method, e.g. ig,kernelshap,lime");
         if (n < 1) throw new ArgumentException($"--n must be >= 1, got {n}");
-        options ??= new EvaluationOptions { Seed = seed };
+        options ??= new ComparisonOptions();
         using var scope = NewDisposeScope();
         var z = DrawLatents(subject, n, seed); // (n, d)
-        var explained = methods.Select(name =>
+        var names = methods.Select(name => name.Trim().ToLowerInvariant()).Distinct().ToList();
+        if (!names.Contains(RandomControl)) names.Add(RandomControl);
+        var explained = names.Select(key =>
         {
-            var key = name.Trim().ToLowerInvariant();
             if (key == RandomControl) return ExplanationMethod.RandomControl(seed);
             var request = new ExplainRequest
             {
                 Method = key, Target = target, Seed = seed, Batch = options.BatchSize,
-                Samples = key switch { "kernelshap" => 512, "lime" => 500, _ => null },
+                Steps = options.IntegratedGradientsSteps,
+                Samples = key switch
+                {
+                    "smoothgrad" => options.SmoothGradSamples,
+                    "kernelshap" or "lime" => options.PerturbationSamples,
+                    _ => null,
+                },
             };
             var explain = Build(subject, request, TargetInput.Latent, z);
             return ExplanationMethod.FromResult(key, explain);
@@ -218,10 +317,8 @@ public static class ExplainRunner
         var targetFunction = ModelTargets.Create(target, subject, TargetInput.Latent, null);
         var randomisation = subject.Generator is nn.Module module && subject.Generator.IsDifferentiable
             ? new RandomisationSetup(module, LayersTopDown(module)) : null;
-        progress?.Report($"evaluating {string.Join(", ", methods)} on {n} latents (seed {seed}), target {target}");
-        var evaluator = new ExplanationEvaluator(targetFunction.Evaluate, options);
-        using var enable = enable_grad();
-        return evaluator.Evaluate(explained, z, Explain.Baseline.Zeros, null, randomisation, steps);
+        z.DetachFromDisposeScope();
+        return new MethodComparison(explained, z, targetFunction, randomisation, options.Evaluation(seed));
     }
 
     /// <summary>
@@ -246,17 +343,6 @@ public static class ExplainRunner
     static Tensor? Labels(AuditSubject subject, int? condition, long batch) =>
         subject.Generator.ConditionCount > 0 ? full([batch], (long)(condition ?? 0), ScalarType.Int64) : null;
 
-    /// <summary>Latents (N, d) or images (N, C, H, W) of the generator's output shape; anything else is a clear error.</summary>
-    static TargetInput InputKind(AuditSubject subject, Tensor inputs)
-    {
-        var latent = subject.Generator.LatentSize;
-        var output = subject.Generator.OutputShape;
-        if (inputs.dim() == 2 && inputs.shape[1] == latent && inputs.shape[0] >= 1) return TargetInput.Latent;
-        if (output.Length == 3 && inputs.dim() == 4 && inputs.shape[0] >= 1 && inputs.shape[1..].SequenceEqual(output)) return TargetInput.Image;
-        var images = output.Length == 3 ? $" or images (N, {string.Join(", ", output)})" : "";
-        throw new ArgumentException($"--input has shape ({string.Join(", ", inputs.shape)}); this run explains latents (N, {latent}){images}");
-    }
-
     /// <summary>The method bound to the run, target, baseline and mask: inputs (L, ...) → result.</summary>
     static Func<Tensor, AttributionResult> Build(AuditSubject subject, ExplainRequest request, TargetInput kind, Tensor inputs)
     {
@@ -266,12 +352,12 @@ public static class ExplainRunner
         if (GradientMethods.Contains(method) && kind == TargetInput.Latent && !subject.Generator.IsDifferentiable)
             throw new ArgumentException($"{method} needs a differentiable model; this run is an ONNX black box. Use occlusion, ablation, kernelshap or lime.");
         var target = ModelTargets.Create(request.Target, subject, kind, request.Condition);
-        var baseline = ResolveBaseline(subject, request.Baseline, kind, inputs);
+        var input = AttributionInputs.For(kind);
+        var baseline = ResolveBaseline(subject, request.Baseline, input, inputs);
         var batch = request.Batch;
         var seed = request.Seed;
         var exampleShape = inputs.shape[1..];
-        Func<Tensor, FeatureMask> mask = ResolveMask(request.Mask, kind, exampleShape);
-        var patch = PatchSize(request.Mask, kind);
+        Func<Tensor, FeatureMask> mask = input.Mask(request.Mask, exampleShape);
 
         switch (method)
         {
@@ -286,12 +372,12 @@ public static class ExplainRunner
                     new NoiseTunnelOptions { Samples = request.Samples ?? 25, InternalBatchSize = batch, Seed = seed }).Attribute(x);
             case "gradshap":
             {
-                var background = Background(subject, request.Baseline, kind, exampleShape, seed);
+                var background = Background(subject, request.Baseline, input, exampleShape, seed);
                 return x => new GradientShap(target, new GradientShapOptions { Samples = request.Samples ?? 50, InternalBatchSize = batch, Seed = seed }).Attribute(x, background);
             }
             case "occlusion":
             {
-                long[] window = kind == TargetInput.Latent ? [1] : [exampleShape[0], patch, patch];
+                var window = input.OcclusionWindow(request.Mask, exampleShape);
                 return x => new Occlusion(target, new OcclusionOptions { WindowShape = window, InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
             }
             case "ablation":
@@ -303,34 +389,25 @@ public static class ExplainRunner
         }
     }
 
-    static Baseline ResolveBaseline(AuditSubject subject, string spec, TargetInput kind, Tensor inputs)
+    static Baseline ResolveBaseline(AuditSubject subject, string spec, IAttributionInput input, Tensor inputs)
     {
         var key = spec.Trim();
-        switch (key.ToLowerInvariant())
+        return key.ToLowerInvariant() switch
         {
-            case "zeros":
-                return Explain.Baseline.Zeros;
-            case "mean":
-                if (kind == TargetInput.Latent) return Explain.Baseline.Zeros; // the prior N(0, I) has mean 0
-                return Explain.Baseline.FromTensor(TrainingImages(subject, 1000).mean([0]), "mean");
-            case "blur":
-                if (kind == TargetInput.Latent) throw new ArgumentException("--baseline blur blurs images; for latents use zeros, mean or a FILE.npy");
-                return Explain.Baseline.Blurred();
-            default:
-                return Explain.Baseline.FromTensor(ReadBaselineFile(key, inputs.shape[1..]), Path.GetFileName(key));
-        }
+            "zeros" => Explain.Baseline.Zeros,
+            "mean" or "blur" => input.Baseline(subject, key.ToLowerInvariant()),
+            _ => Explain.Baseline.FromTensor(ReadBaselineFile(key, inputs.shape[1..]), Path.GetFileName(key)),
+        };
     }
 
-    static Baseline Background(AuditSubject subject, string spec, TargetInput kind, long[] exampleShape, long seed)
+    static Baseline Background(AuditSubject subject, string spec, IAttributionInput input, long[] exampleShape, long seed)
     {
         if (spec.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
         {
             var set = ReadBaselineFile(spec, exampleShape);
             return Explain.Baseline.Background(set.dim() == exampleShape.Length ? set.unsqueeze(0) : set);
         }
-        return Explain.Baseline.Background(kind == TargetInput.Latent
-            ? randn([64, exampleShape[0]], generator: new Generator(unchecked((ulong)seed + 1)))
-            : TrainingImages(subject, 64));
+        return Explain.Baseline.Background(input.Background(subject, exampleShape, seed));
     }
 
     static Tensor ReadBaselineFile(string path, long[] exampleShape)
@@ -345,47 +422,5 @@ public static class ExplainRunner
         if (!tail.SequenceEqual(exampleShape))
             throw new ArgumentException($"{path}: baseline has shape ({string.Join(", ", shape)}) but the inputs' examples are ({string.Join(", ", exampleShape)}); give (...), (1, ...) or (N, ...)");
         return array.ToTensor();
-    }
-
-    static Tensor TrainingImages(AuditSubject subject, int count)
-    {
-        var n = Math.Min(count, subject.Train.Count);
-        var (x, y) = subject.Train.GetBatch(Enumerable.Range(0, n).Select(i => (long)i).ToArray());
-        y?.Dispose();
-        return x.to(ScalarType.Float32); // (n, C, H, W)
-    }
-
-    static int PatchSize(string? spec, TargetInput kind) =>
-        kind == TargetInput.Image && spec is { } s && s.StartsWith("patch:", StringComparison.OrdinalIgnoreCase) ? ParsePositive(s, "patch:K") : 4;
-
-    static Func<Tensor, FeatureMask> ResolveMask(string? spec, TargetInput kind, long[] exampleShape)
-    {
-        if (kind == TargetInput.Latent)
-        {
-            if (spec is null) return _ => FeatureMask.Identity(exampleShape);
-            if (!spec.StartsWith("latent:", StringComparison.OrdinalIgnoreCase))
-                throw new ArgumentException($"--mask '{spec}': latent inputs take latent:K (groups of K dimensions); patch and slic masks are for images");
-            var size = ParsePositive(spec, "latent:K");
-            return _ => FeatureMask.LatentGroups((int)exampleShape[0], size);
-        }
-        spec ??= "patch:4";
-        if (spec.StartsWith("patch:", StringComparison.OrdinalIgnoreCase))
-        {
-            var k = ParsePositive(spec, "patch:K");
-            return _ => FeatureMask.Patches(exampleShape[0], exampleShape[1], exampleShape[2], k);
-        }
-        if (spec.StartsWith("slic:", StringComparison.OrdinalIgnoreCase))
-        {
-            var segments = ParsePositive(spec, "slic:N");
-            return x => FeatureMask.Slic(x, segments);
-        }
-        throw new ArgumentException($"--mask '{spec}' is not one of patch:K | slic:N (images) | latent:K (latents)");
-    }
-
-    static int ParsePositive(string spec, string form)
-    {
-        var text = spec[(spec.IndexOf(':') + 1)..];
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= 1
-            ? value : throw new ArgumentException($"--mask '{spec}': expected {form} with a whole number >= 1");
     }
 }

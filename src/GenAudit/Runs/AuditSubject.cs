@@ -1,22 +1,22 @@
 using GenAudit.Data;
-using GenAudit.Metrics;
 using GenAudit.Models;
 using GenAudit.Training;
 using static TorchSharp.torch;
 
-namespace GenAudit.Audit;
+namespace GenAudit.Runs;
 
 /// <summary>
 /// A run opened for measurement: its generator, its training and held-out data, and the feature
-/// space every analysis shares — the feature classifier's penultimate layer for labelled images
-/// (trained once per data fingerprint and cached), the points themselves for 2D data, and the
-/// flattened pixels for unlabelled image folders.
+/// space every analysis shares, chosen by the output kind (<see cref="FeatureSpaces"/>): the feature
+/// classifier's penultimate layer for labelled images (trained once per data fingerprint and cached),
+/// the points themselves for 2D data, and the flattened pixels for unlabelled image folders.
 /// </summary>
 public sealed class AuditSubject : IDisposable
 {
-    AuditSubject(LoadedRun run, Dataset train, Dataset test, IFeatureExtractor extractor, TrainedFeatureClassifier? classifier, string? dataWarning)
+    AuditSubject(LoadedRun run, Dataset train, Dataset test, OutputKind output, IFeatureExtractor extractor, TrainedFeatureClassifier? classifier, string? dataWarning)
     {
         Run = run;
+        Output = output;
         Train = train;
         Test = test;
         Extractor = extractor;
@@ -26,6 +26,9 @@ public sealed class AuditSubject : IDisposable
 
     /// <summary>The loaded run (generator in eval mode, discriminator for GANs).</summary>
     public LoadedRun Run { get; }
+
+    /// <summary>What the generator outputs; selects the implementation of every modality seam.</summary>
+    public OutputKind Output { get; }
 
     /// <summary>The generator under audit.</summary>
     public IGenerativeModel Generator => Run.Generator;
@@ -77,20 +80,9 @@ public sealed class AuditSubject : IDisposable
             if (!train.SampleShape.SequenceEqual(run.Generator.OutputShape))
                 throw new InvalidDataException($"{run.Directory.Manifest}: the generator produces [{string.Join(", ", run.Generator.OutputShape)}] but data '{spec}' holds [{string.Join(", ", train.SampleShape)}]");
 
-            TrainedFeatureClassifier? classifier = null;
-            IFeatureExtractor extractor;
-            if (train.SampleShape.Length == 1) extractor = new IdentityFeatureExtractor((int)train.SampleShape[0]);
-            else if (train.Labels is not null && train.ClassNames.Count >= 2)
-            {
-                classifier = FeatureClassifierCache.GetOrTrain(train, test, progress: progress);
-                extractor = new ClassifierFeatureExtractor(classifier);
-            }
-            else
-            {
-                progress?.Report($"'{spec}' has no class labels: features are the flattened pixels");
-                extractor = new IdentityFeatureExtractor(train.SampleSize);
-            }
-            return new AuditSubject(run, train, test, extractor, classifier, warning);
+            var output = OutputKinds.Of(train.SampleShape);
+            var (extractor, classifier) = FeatureSpaces.For(output).Open(train, test, spec, progress);
+            return new AuditSubject(run, train, test, output, extractor, classifier, warning);
         }
         catch
         {

@@ -1,10 +1,10 @@
 using System.Globalization;
-using GenAudit.Explain;
 using GenAudit.Models;
+using GenAudit.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GenAudit.Audit;
+namespace GenAudit.Explain;
 
 /// <summary>What an attribution explains: the generator's latent vector, or an image fed to a network.</summary>
 public enum TargetInput
@@ -81,12 +81,7 @@ public static class ModelTargets
             }
             case "region":
             {
-                var numbers = (argument ?? "").Split(',').Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : -1).ToArray();
-                if (generator.OutputShape.Length != 3) throw new ArgumentException($"{spec}: region targets need image outputs");
-                long h = generator.OutputShape[1], w = generator.OutputShape[2];
-                if (numbers.Length != 4 || numbers.Any(n => n < 0) || numbers[0] >= numbers[2] || numbers[1] >= numbers[3] || numbers[2] > w || numbers[3] > h)
-                    throw new ArgumentException($"{spec}: expected region:x0,y0,x1,y1 with 0 ≤ x0 < x1 ≤ {w} and 0 ≤ y0 < y1 ≤ {h}");
-                return AttributionTarget.Compose(Output(), AttributionTarget.Region(numbers[0], numbers[1], numbers[2], numbers[3]));
+                return AttributionTarget.Compose(Output(), OutputTargets.For(subject.Output).Region(spec, argument, generator));
             }
             case "recon":
             {

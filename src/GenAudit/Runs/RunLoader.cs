@@ -1,7 +1,9 @@
 using GenAudit.Core;
+using GenAudit.Interop;
 using GenAudit.Models;
+using GenAudit.Training;
 
-namespace GenAudit.Training;
+namespace GenAudit.Runs;
 
 /// <summary>A trained run, rebuilt from its manifest and newest checkpoint, in eval mode.</summary>
 public sealed class LoadedRun : IDisposable
@@ -54,7 +56,7 @@ public static class RunLoader
         var run = new RunDirectory(path);
         if (!System.IO.Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"{run.Root}: no such run directory");
         var manifest = Json.ReadFile<RunManifest>(run.Manifest);
-        if (manifest.Source == GenAudit.Interop.ModelImport.OnnxSource) return GenAudit.Interop.ModelImport.LoadOnnxRun(run, manifest);
+        if (manifest.Source == ModelImport.OnnxSource) return LoadOnnx(run, manifest);
         var latest = Checkpoint.FindLatest(run) ?? throw new InvalidDataException($"{run.Root}: the run has no checkpoint yet");
         var model = manifest.Config.Model;
         if (model.IsGan)
@@ -79,5 +81,23 @@ public static class RunLoader
         ModuleWeights.Load(vae, Path.Combine(latest.Folder, "vae.safetensors"));
         vae.eval();
         return new LoadedRun(run, manifest, latest.Latest.Step, latest.Folder, vae, null, false);
+    }
+
+    /// <summary>Opens an imported ONNX run: verifies the copy against the manifest's SHA-256 and re-checks the graph.</summary>
+    static LoadedRun LoadOnnx(RunDirectory run, RunManifest manifest)
+    {
+        var record = manifest.Import ?? throw new InvalidDataException($"{run.Manifest}: source is \"onnx\" but the \"import\" section is missing");
+        var path = Path.Combine(run.Root, record.ModelFile ?? ModelImport.OnnxModelFile);
+        if (!File.Exists(path)) throw new InvalidDataException($"{run.Root}: {Path.GetFileName(path)} is missing; re-run 'genaudit import --onnx'");
+        if (Checkpoint.Sha256(path) != record.Sha256)
+            throw new InvalidDataException($"{path}: content does not match the SHA-256 in manifest.json ({record.Sha256}); the model was changed after import");
+        var generator = OnnxGenerator.Load(path, new OnnxGeneratorOptions
+        {
+            LatentSize = manifest.Config.Model.LatentSize,
+            ConditionCount = manifest.Config.Model.ConditionCount,
+            InputNames = record.InputNames,
+            OutputName = record.OutputName,
+        });
+        return new LoadedRun(run, manifest, 0, run.Root, generator, null, false);
     }
 }

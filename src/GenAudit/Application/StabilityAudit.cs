@@ -1,9 +1,10 @@
-using GenAudit.Audit;
 using GenAudit.Core;
+using GenAudit.Runs;
+using GenAudit.Stability;
 using GenAudit.Training;
 using static TorchSharp.torch;
 
-namespace GenAudit.Stability;
+namespace GenAudit.Application;
 
 /// <summary>
 /// The stability audit of an opened run, as the <c>stability</c> verb and the full audit run it: the

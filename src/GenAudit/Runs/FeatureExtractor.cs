@@ -1,7 +1,7 @@
 using GenAudit.Models;
 using static TorchSharp.torch;
 
-namespace GenAudit.Metrics;
+namespace GenAudit.Runs;
 
 /// <summary>Maps samples (images or points) to the feature space the quality metrics are computed in.</summary>
 public interface IFeatureExtractor

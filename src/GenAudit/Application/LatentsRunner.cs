@@ -1,11 +1,12 @@
-using GenAudit.Audit;
 using GenAudit.Core;
+using GenAudit.Explain;
 using GenAudit.Models;
 using GenAudit.Rendering;
+using GenAudit.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GenAudit.Explain;
+namespace GenAudit.Application;
 
 /// <summary>
 /// The layers of a built-in generator as <see cref="Activations"/> addresses them: the Sequential
