@@ -28,6 +28,9 @@ public sealed record AttributionResult : IDisposable
     /// <summary>Σφ − (f(x) − f(baseline)) per example; null when the method makes no completeness promise.</summary>
     public double[]? CompletenessError { get; init; }
 
+    /// <summary>Gradient evaluations on the path per example, refinement included (Integrated Gradients); null otherwise.</summary>
+    public int[]? IntegrationSteps { get; init; }
+
     /// <summary>Weighted R² of a surrogate model per example (LIME); null otherwise.</summary>
     public double[]? RSquared { get; init; }
 

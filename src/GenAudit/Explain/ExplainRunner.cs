@@ -36,8 +36,14 @@ public sealed record ExplainRequest
     /// </summary>
     public string Baseline { get; init; } = "zeros";
 
-    /// <summary>Integration steps of IG. Null: 50.</summary>
+    /// <summary>Integration steps of IG's first pass. Null: 50.</summary>
     public int? Steps { get; init; }
+
+    /// <summary>IG's relative completeness tolerance (0 turns refinement off). Null: 1e-3.</summary>
+    public double? Tolerance { get; init; }
+
+    /// <summary>IG's budget of gradient evaluations per example. Null: 4096.</summary>
+    public int? MaxSteps { get; init; }
 
     /// <summary>Samples of smoothgrad (25), gradshap (50), kernelshap (2048 coalitions) and lime (1000). Null: the method's default.</summary>
     public int? Samples { get; init; }
@@ -62,8 +68,9 @@ public sealed record ExplainRequest
 /// <param name="CompletenessError">Σφ − (f(x) − f(baseline)), where the method promises completeness.</param>
 /// <param name="RelativeCompletenessError">|completeness error| / |f(x) − f(baseline)|, where defined.</param>
 /// <param name="RSquared">LIME's weighted R² (local fidelity).</param>
+/// <param name="Steps">Gradient evaluations IG used on the path, refinement included.</param>
 public sealed record ExplainRecord(int Index, double TargetAtInput, double? TargetAtBaseline, double? CompletenessError,
-                                   double? RelativeCompletenessError, double? RSquared);
+                                   double? RelativeCompletenessError, double? RSquared, int? Steps = null);
 
 /// <summary>The result of <see cref="ExplainRunner.Attribute"/>: inputs, attributions and per-example records. Owns its tensors.</summary>
 public sealed class ExplainResult : IDisposable
@@ -81,7 +88,7 @@ public sealed class ExplainResult : IDisposable
             var error = attribution.CompletenessError?[i];
             double? relative = error is { } e && atBaseline is { } b && attribution.TargetAtInput[i] != b
                 ? Math.Abs(e) / Math.Abs(attribution.TargetAtInput[i] - b) : null;
-            return new ExplainRecord(i, attribution.TargetAtInput[i], atBaseline, error, relative, attribution.RSquared?[i]);
+            return new ExplainRecord(i, attribution.TargetAtInput[i], atBaseline, error, relative, attribution.RSquared?[i], attribution.IntegrationSteps?[i]);
         }).ToArray();
     }
 
@@ -188,7 +195,7 @@ public static class ExplainRunner
     /// model-free control) on <paramref name="n"/> latents drawn from <paramref name="seed"/>: every metric of
     /// <see cref="ExplanationEvaluator"/> against a zero baseline over the latent dimensions, and the cascading
     /// randomisation check on the generator's weight layers, top down. Methods run with their
-    /// <see cref="ExplainRequest"/> defaults except kernelshap (512 coalitions) and lime (500 samples), which
+    /// <see cref="ExplainRequest"/> defaults except kernelshap (512 coalitions), lime (500 samples) and ig (a budget of 512 steps), which
     /// sensitivity re-runs 1 + SensitivitySamples times per sample (see docs/metrics-explanations.md).
     /// </summary>
     public static EvaluationReport Compare(AuditSubject subject, IReadOnlyList<string> methods, string target, int n, long seed,
@@ -209,6 +216,7 @@ public static class ExplainRunner
             {
                 Method = key, Target = target, Seed = seed, Batch = options.BatchSize,
                 Samples = key switch { "kernelshap" => 512, "lime" => 500, _ => null },
+                MaxSteps = key == "ig" ? 512 : null,
             };
             var explain = Build(subject, request, TargetInput.Latent, z);
             return ExplanationMethod.FromResult(key, explain);
@@ -278,7 +286,7 @@ public static class ExplainRunner
             case "inputxgrad":
                 return x => new InputXGradient(target, new AttributionOptions { InternalBatchSize = batch, Seed = seed }).Attribute(x);
             case "ig":
-                return x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = request.Steps ?? 50, InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
+                return x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = request.Steps ?? 50, Tolerance = request.Tolerance ?? 1e-3, MaxSteps = request.MaxSteps ?? 4096, InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
             case "smoothgrad":
                 return x => new NoiseTunnel(new Saliency(target, new AttributionOptions { InternalBatchSize = batch, Seed = seed }),
                     new NoiseTunnelOptions { Samples = request.Samples ?? 25, InternalBatchSize = batch, Seed = seed }).Attribute(x);
