@@ -64,7 +64,7 @@ public sealed class ExplainCommand(IAnsiConsole console) : Command<ExplainComman
 
         /// <summary>IG step budget.</summary>
         [CommandOption("--max-steps <N>")]
-        [Description("Integrated Gradients budget of gradient evaluations per example. Default: 4096.")]
+        [Description("Integrated Gradients budget of gradient evaluations per example. Default: 16384.")]
         public int? MaxSteps { get; init; }
 
         /// <summary>Sample count of the sampling methods.</summary>

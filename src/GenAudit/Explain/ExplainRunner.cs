@@ -42,7 +42,7 @@ public sealed record ExplainRequest
     /// <summary>IG's relative completeness tolerance (0 turns refinement off). Null: 1e-3.</summary>
     public double? Tolerance { get; init; }
 
-    /// <summary>IG's budget of gradient evaluations per example. Null: 4096.</summary>
+    /// <summary>IG's budget of gradient evaluations per example. Null: 16384.</summary>
     public int? MaxSteps { get; init; }
 
     /// <summary>Samples of smoothgrad (25), gradshap (50), kernelshap (2048 coalitions) and lime (1000). Null: the method's default.</summary>
@@ -286,7 +286,7 @@ public static class ExplainRunner
             case "inputxgrad":
                 return x => new InputXGradient(target, new AttributionOptions { InternalBatchSize = batch, Seed = seed }).Attribute(x);
             case "ig":
-                return x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = request.Steps ?? 50, Tolerance = request.Tolerance ?? 1e-3, MaxSteps = request.MaxSteps ?? 4096, InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
+                return x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = request.Steps ?? 50, Tolerance = request.Tolerance ?? 1e-3, MaxSteps = request.MaxSteps ?? 16384, InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
             case "smoothgrad":
                 return x => new NoiseTunnel(new Saliency(target, new AttributionOptions { InternalBatchSize = batch, Seed = seed }),
                     new NoiseTunnelOptions { Samples = request.Samples ?? 25, InternalBatchSize = batch, Seed = seed }).Attribute(x);

@@ -20,8 +20,8 @@ public sealed class IntegratedGradientsOptions : AttributionOptions
     /// </summary>
     public double Tolerance { get; init; } = 1e-3;
 
-    /// <summary>Budget of gradient evaluations per example, the first pass included. Default 4096.</summary>
-    public int MaxSteps { get; init; } = 4096;
+    /// <summary>Budget of gradient evaluations per example, the first pass included. Default 16384.</summary>
+    public int MaxSteps { get; init; } = 16384;
 
     /// <summary>Points on each half of a refined panel (few points and more halvings pin kinks down cheaply). Default 2.</summary>
     public int RefinementSteps { get; init; } = 2;
@@ -48,9 +48,10 @@ public sealed class IntegratedGradientsOptions : AttributionOptions
 /// f(path(α₁)) − f(path(α₀)), so each panel knows its own error (the panel errors sum to the
 /// completeness error Σφ − (f(x) − f(b))). While the sum of their absolute values exceeds
 /// Tolerance · |f(x) − f(b)| (so errors of opposite sign cannot hide each other), every panel whose
-/// error exceeds its share (Tolerance · |f(x) − f(b)| · panel length) is halved, worst first, within
-/// the step budget: the points go where the integrand changes fastest, such as the kinks of a ReLU
-/// network along the path. Returns the completeness error and the gradient evaluations used per example.
+/// error exceeds its share (Tolerance · |f(x) − f(b)| · panel length) is cut in two, worst first,
+/// within the step budget: the points go where the integrand changes fastest, such as the kinks of a
+/// ReLU network along the path. The cut goes where a single kink would have to be to explain the
+/// panel's exact rise from the slopes at its first and last points (the middle when that is not inside). Returns the completeness error and the gradient evaluations used per example.
 /// </summary>
 public sealed class IntegratedGradients(AttributionTarget target, IntegratedGradientsOptions? options = null)
     : GradientAttribution(target, options ?? new IntegratedGradientsOptions())
@@ -79,6 +80,23 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
         public double[] Integral { get; set; } = []; // (F,) Σ_k w_k ∂f/∂x(point_k) over the panel
         public double PathIntegral { get; set; } // Integral · (x − b): the rule's f(end) − f(start)
         public double Error => PathIntegral - (ValueAtEnd - ValueAtStart);
+        public double FirstSlope { get; set; } // ∂f/∂α at the panel's first and last points
+        public double LastSlope { get; set; }
+
+        /// <summary>
+        /// Where to cut: if ∂f/∂α were FirstSlope up to one kink κ and LastSlope after it (a ReLU network
+        /// between its kinks), the exact rise f(end) − f(start) places κ; cutting there leaves both halves
+        /// without a kink. Otherwise, or too near an end, the middle.
+        /// </summary>
+        public double Cut()
+        {
+            var length = End - Start;
+            var middle = (Start + End) / 2;
+            var jump = FirstSlope - LastSlope;
+            if (!(Math.Abs(jump) > 0)) return middle;
+            var kink = Start + ((ValueAtEnd - ValueAtStart) - LastSlope * length) / jump;
+            return kink > Start + 1e-3 * length && kink < End - 1e-3 * length ? kink : middle;
+        }
     }
 
     AttributionResult Compute(Tensor inputs, Baseline baseline)
@@ -108,7 +126,7 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
         {
             var splits = ChooseSplits(panels, atInput, atBaseline, used);
             if (splits.Count == 0) break;
-            var middles = splits.Select(p => (p.Start + p.End) / 2).ToArray();
+            var middles = splits.Select(p => p.Cut()).ToArray();
             var midValues = ValuesOnPath(splits.Select(p => p.Example).ToArray(), middles, reference, difference, meter);
             var halves = new List<Panel>(2 * splits.Count);
             for (var i = 0; i < splits.Count; i++)
@@ -208,6 +226,8 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
         var panelIndex = arange(total, dtype: ScalarType.Int64, device: reference.device).div(points, rounding_mode: RoundingMode.floor);
         var broadcast = Enumerable.Repeat(1L, (int)reference.dim() - 1).ToArray();
         var integrals = zeros([panels.Count, features], dtype: ScalarType.Float64, device: reference.device); // (P, F)
+        var difference64 = difference.flatten(1).to(ScalarType.Float64); // (B, F)
+        var slopes = new List<Tensor>();
         for (long start = 0; start < total; start += Options.InternalBatchSize)
         {
             using var chunkScope = NewDisposeScope();
@@ -216,10 +236,13 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
             var a = alphas.narrow(0, start, length).view([length, .. broadcast]);
             var pathPoints = reference.index_select(0, rows) + a * difference.index_select(0, rows); // (L, ...)
             var (_, gradients) = meter.ForwardBackward(Target, pathPoints);
+            var g = gradients.flatten(1).to(ScalarType.Float64); // (L, F)
             var w = weightValues.narrow(0, start, length).unsqueeze(1);
-            integrals.index_add_(0, panelIndex.narrow(0, start, length), gradients.flatten(1).to(ScalarType.Float64) * w, 1.0);
+            integrals.index_add_(0, panelIndex.narrow(0, start, length), g * w, 1.0);
+            slopes.Add((g * difference64.index_select(0, rows)).sum(1).cpu().MoveToOuterDisposeScope()); // (L,) ∂f/∂α at each point
         }
         var values = integrals.cpu().data<double>().ToArray();
+        var slope = cat(slopes).data<double>().ToArray(); // (P·points,)
         for (var i = 0; i < panels.Count; i++)
         {
             var p = panels[i];
@@ -227,6 +250,8 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
             double path = 0;
             for (var f = 0; f < features; f++) path += p.Integral[f] * differences[p.Example * features + f];
             p.PathIntegral = path;
+            p.FirstSlope = slope[i * points];
+            p.LastSlope = slope[i * points + points - 1];
         }
     }
 
