@@ -164,6 +164,23 @@ public class PerturbationAttributionTests
     }
 
     [Fact]
+    public void LimeAndKernelShapStopWithAClearErrorOnNonFiniteOutputs()
+    {
+        using var scope = NewDisposeScope();
+        // NaN wherever feature 0 is at the baseline: the perturbed outputs are NaN, the ends are finite.
+        var target = AttributionTarget.From(t => where(t[.., 0].eq(0), full_like(t[.., 0], double.NaN), t.sum(1)));
+        var x = Random(30, 2, 6).abs() + 1;
+        var lime = Assert.Throws<ArgumentException>(() => new Lime(target, new LimeOptions { Samples = 50 }).Attribute(x));
+        Assert.Contains("lime", lime.Message);
+        Assert.Contains("NaN", lime.Message);
+        var shap = Assert.Throws<ArgumentException>(() => new KernelShap(target, new KernelShapOptions { Samples = 40 }).Attribute(x));
+        Assert.Contains("kernelshap", shap.Message);
+        var singular = Assert.Throws<ArgumentException>(() => LinearSolve.SolveSymmetric(Doubles(-1, 0, 0, -1).view(2, 2), Doubles(1, 1).view(2, 1), "lime"));
+        Assert.Contains("singular", singular.Message);
+        Assert.Throws<ArgumentException>(() => LinearSolve.SolveSymmetric(Doubles(double.NaN, 0, 0, 1).view(2, 2), Doubles(1, 1).view(2, 1), "lime"));
+    }
+
+    [Fact]
     public void LimeReportsAPoorFitOnAStronglyInteractingModel()
     {
         using var scope = NewDisposeScope();

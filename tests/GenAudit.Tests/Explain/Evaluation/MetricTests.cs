@@ -84,6 +84,21 @@ public class MetricTests
     }
 
     [Fact]
+    public void AZeroNormExplanationDividesByOneAsCaptum()
+    {
+        using var scope = NewDisposeScope();
+        // φ(t) = t at x = 0: ‖φ(x)‖ = 0, so each ratio is ‖u‖₂ itself, with u the seeded uniform draws in [−r, r]^F.
+        var x = zeros(3, 8, dtype: ScalarType.Float64);
+        var r = 0.1;
+        var options = new EvaluationOptions { SensitivityRadius = r, SensitivitySamples = 4 };
+        var sensitivity = Sensitivity.Compute(t => t.clone(), x, options);
+        var u = (rand([3 * 4, 8], dtype: ScalarType.Float64, generator: new Generator(0)) * 2 - 1) * r;
+        var norms = u.square().sum(dim: 1).sqrt().view(3, 4);
+        AssertClose(norms.amax([1]).data<double>().ToArray(), sensitivity.Max, 1e-12);
+        AssertClose(norms.mean([1]).data<double>().ToArray(), sensitivity.Average, 1e-12);
+    }
+
+    [Fact]
     public void TheIdentityExplainerHasSensitivityBoundedByTheRadius()
     {
         using var scope = NewDisposeScope();
