@@ -156,9 +156,10 @@ public class GradientAttributionTests
         Assert.Equal(30 + 3, smooth.ModelEvaluations);
         using var variance = new NoiseTunnel(new Saliency(Linear(w)), new NoiseTunnelOptions { Kind = NoiseTunnelKind.VarGrad, Samples = 10 }).Attribute(x);
         Assert.True(variance.Attributions.abs().max().item<double>() < 1e-12);
-        // Input × gradient varies with the noise: VarGrad is w² σ², up to sampling error.
-        using var noisy = new NoiseTunnel(inputTimesGradient, new NoiseTunnelOptions { Kind = NoiseTunnelKind.VarGrad, Samples = 400, NoiseStandardDeviation = 0.5 }).Attribute(x);
-        var expected = (w.square() * 0.25).expand(3, 5);
+        // Input × gradient varies with the noise: VarGrad is w² σ², σ = 0.2 · (max − min) of each example, up to sampling error.
+        using var noisy = new NoiseTunnel(inputTimesGradient, new NoiseTunnelOptions { Kind = NoiseTunnelKind.VarGrad, Samples = 400, NoiseLevel = 0.2 }).Attribute(x);
+        var sigma = (x.amax([1]) - x.amin([1])) * 0.2; // (3,)
+        var expected = w.square().unsqueeze(0) * sigma.square().unsqueeze(1);
         Assert.True(((noisy.Attributions - expected).abs() / expected).max().item<double>() < 0.35);
     }
 
