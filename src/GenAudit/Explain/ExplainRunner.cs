@@ -30,9 +30,10 @@ public sealed record ExplainRequest
 
     /// <summary>
     /// Baseline: zeros | mean | blur | FILE.npy. "mean" is the prior mean (zeros) for latents and the mean of
-    /// up to 1,000 training images for images; "blur" is a Gaussian blur of σ = 5 pixels (images only); a file
-    /// holds one example, (1, ...) or (N, ...). GradientSHAP samples its references from a background set: 64
-    /// prior draws for latents, 64 training images for images, or the file's rows. Default zeros.
+    /// a seeded, class-stratified sample of up to 1,000 training images for images; "blur" is a Gaussian blur of
+    /// σ = 5 pixels (images only); a file holds one example, (1, ...) or (N, ...). GradientSHAP samples its
+    /// references from a background set: 64 prior draws for latents, a seeded, class-stratified sample of 64
+    /// training images for images, or the file's rows. Default zeros.
     /// </summary>
     public string Baseline { get; init; } = "zeros";
 
@@ -272,7 +273,7 @@ public static class ExplainRunner
         if (GradientMethods.Contains(method) && kind == TargetInput.Latent && !subject.Generator.IsDifferentiable)
             throw new ArgumentException($"{method} needs a differentiable model; this run is an ONNX black box. Use occlusion, ablation, kernelshap or lime.");
         var target = ModelTargets.Create(request.Target, subject, kind, request.Condition);
-        var baseline = ResolveBaseline(subject, request.Baseline, kind, inputs);
+        var baseline = ResolveBaseline(subject, request.Baseline, kind, inputs, request.Seed);
         var batch = request.Batch;
         var seed = request.Seed;
         var exampleShape = inputs.shape[1..];
@@ -309,7 +310,7 @@ public static class ExplainRunner
         }
     }
 
-    static Baseline ResolveBaseline(AuditSubject subject, string spec, TargetInput kind, Tensor inputs)
+    static Baseline ResolveBaseline(AuditSubject subject, string spec, TargetInput kind, Tensor inputs, long seed)
     {
         var key = spec.Trim();
         switch (key.ToLowerInvariant())
@@ -318,7 +319,7 @@ public static class ExplainRunner
                 return Explain.Baseline.Zeros;
             case "mean":
                 if (kind == TargetInput.Latent) return Explain.Baseline.Zeros; // the prior N(0, I) has mean 0
-                return Explain.Baseline.FromTensor(TrainingImages(subject, 1000).mean([0]), "mean");
+                return Explain.Baseline.FromTensor(TrainingImages(subject, 1000, seed).mean([0]), "mean");
             case "blur":
                 if (kind == TargetInput.Latent) throw new ArgumentException("--baseline blur blurs images; for latents use zeros, mean or a FILE.npy");
                 return Explain.Baseline.Blurred();
@@ -336,7 +337,7 @@ public static class ExplainRunner
         }
         return Explain.Baseline.Background(kind == TargetInput.Latent
             ? randn([64, exampleShape[0]], generator: new Generator(unchecked((ulong)seed + 1)))
-            : TrainingImages(subject, 64));
+            : TrainingImages(subject, 64, seed + 1));
     }
 
     static Tensor ReadBaselineFile(string path, long[] exampleShape)
@@ -353,10 +354,10 @@ public static class ExplainRunner
         return array.ToTensor();
     }
 
-    static Tensor TrainingImages(AuditSubject subject, int count)
+    /// <summary>A seeded, class-stratified sample of up to <paramref name="count"/> training images (folders are sorted by class, so the first N would be one class).</summary>
+    static Tensor TrainingImages(AuditSubject subject, int count, long seed)
     {
-        var n = Math.Min(count, subject.Train.Count);
-        var (x, y) = subject.Train.GetBatch(Enumerable.Range(0, n).Select(i => (long)i).ToArray());
+        var (x, y) = subject.Train.GetBatch(TrainingSample.Stratified(subject.Train.Labels, subject.Train.Count, count, seed));
         y?.Dispose();
         return x.to(ScalarType.Float32); // (n, C, H, W)
     }
