@@ -31,6 +31,13 @@ public sealed record AttributionResult : IDisposable
     /// <summary>Gradient evaluations on the path per example, refinement included (Integrated Gradients); null otherwise.</summary>
     public int[]? IntegrationSteps { get; init; }
 
+    /// <summary>
+    /// True when the attributions already carry the input's displacement from the baseline (φ sums towards
+    /// f(x) − f(b): IG, input × gradient, SHAP, perturbation methods); false for local gradients (saliency and
+    /// the noise tunnel over it), which infidelity multiplies by (x − b) first (Captum's multiply_by_inputs).
+    /// </summary>
+    public bool MultipliedByInputs { get; init; } = true;
+
     /// <summary>Weighted R² of a surrogate model per example (LIME); null otherwise.</summary>
     public double[]? RSquared { get; init; }
 

@@ -90,6 +90,7 @@ public sealed class NoiseTunnel(GradientAttribution inner, NoiseTunnelOptions? o
             Method = MethodName,
             Attributions = result.to(inputs.dtype).MoveToOuterDisposeScope(),
             TargetAtInput = ToDoubles(atInput),
+            MultipliedByInputs = innerResult.MultipliedByInputs,
             Parameters = parameters, Elapsed = meter.Elapsed, ModelTime = meter.ModelTime,
             ModelCalls = meter.Calls, ModelEvaluations = meter.Evaluations,
         };

@@ -54,8 +54,29 @@ public class MetricTests
         var w = Doubles(Weights);
         var x = Random(5, 4, 8);
         var options = new EvaluationOptions { InfidelityPerturbation = InfidelityPerturbation.Gaussian, InfidelityNoiseStandardDeviation = 0.3 };
-        var infidelity = Infidelity.Compute(LinearFunction(w), x, w.expand(4, 8), options: options);
+        var infidelity = Infidelity.Compute(LinearFunction(w), x, w.expand(4, 8), options: options, multipliedByInputs: false);
         Assert.All(infidelity.Raw, v => Assert.True(v < 1e-12, $"infidelity {v}"));
+        Assert.False(infidelity.MultipliedByInputs);
+    }
+
+    [Fact]
+    public void InfidelityPutsEachMethodInYehEtAlsConvention()
+    {
+        using var scope = NewDisposeScope();
+        // f(x) = w·x: the gradient w and the Shapley values w ⊙ (x − b) are both exact, each in its own convention.
+        var w = Doubles(Weights);
+        var x = Random(12, 4, 8);
+        var b = Random(13, 8);
+        var baseline = Baseline.FromTensor(b);
+        var gradient = w.expand(4, 8);
+        var shapley = w * (x - b);
+        var subsets = new EvaluationOptions();
+        Assert.All(Infidelity.Compute(LinearFunction(w), x, gradient, baseline, options: subsets, multipliedByInputs: false).Raw, v => Assert.True(v < 1e-12, $"gradient × (x − b) {v}"));
+        Assert.All(Infidelity.Compute(LinearFunction(w), x, gradient, baseline, options: subsets).Raw, v => Assert.True(v > 1e-3, $"raw gradient taken as a displacement attribution {v}"));
+        var gaussian = new EvaluationOptions { InfidelityPerturbation = InfidelityPerturbation.Gaussian, InfidelityNoiseStandardDeviation = 0.3 };
+        var divided = Infidelity.Compute(LinearFunction(w), x, shapley, baseline, options: gaussian);
+        Assert.All(divided.Raw, v => Assert.True(v < 1e-12, $"(w ⊙ (x − b)) ⊘ (x − b) {v}"));
+        Assert.True(divided.MultipliedByInputs);
     }
 
     [Fact]
