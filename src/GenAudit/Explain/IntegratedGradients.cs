@@ -46,12 +46,13 @@ public sealed class IntegratedGradientsOptions : AttributionOptions
 /// quadrature rule, refined until it meets its own completeness check. The path is split into
 /// panels; on a panel [α₀, α₁] the rule's estimate of ∫ ∂f/∂α dα is compared with the exact
 /// f(path(α₁)) − f(path(α₀)), so each panel knows its own error (the panel errors sum to the
-/// completeness error Σφ − (f(x) − f(b))). While the sum of their absolute values exceeds
-/// Tolerance · |f(x) − f(b)| (so errors of opposite sign cannot hide each other), every panel whose
-/// error exceeds its share (Tolerance · |f(x) − f(b)| · panel length) is cut in two, worst first,
-/// within the step budget: the points go where the integrand changes fastest, such as the kinks of a
-/// ReLU network along the path. The cut goes where a single kink would have to be to explain the
-/// panel's exact rise from the slopes at its first and last points (the middle when that is not inside). Returns the completeness error and the gradient evaluations used per example.
+/// completeness error Σφ − (f(x) − f(b))). While the completeness error exceeds
+/// Tolerance · |f(x) − f(b)|, every panel whose error exceeds its share (Tolerance · |f(x) − f(b)| ·
+/// panel length) is cut in two, worst first, within the step budget: the points go where the
+/// integrand changes fastest, such as the kinks of a ReLU network along the path. The cut goes where
+/// a single kink would have to be to explain the panel's exact rise from the slopes at its first and
+/// last points (the middle when that is not inside). Returns the completeness error and the gradient
+/// evaluations used per example.
 /// </summary>
 public sealed class IntegratedGradients(AttributionTarget target, IntegratedGradientsOptions? options = null)
     : GradientAttribution(target, options ?? new IntegratedGradientsOptions())
@@ -112,7 +113,7 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
         var atInput = ToDoubles(ends.narrow(0, 0, batch));
         var atBaseline = ToDoubles(ends.narrow(0, batch, batch));
 
-        epsilon = inputs.dtype switch
+        var epsilon = inputs.dtype switch // machine epsilon of the model's arithmetic
         {
             ScalarType.Float64 => Math.Pow(2, -52),
             ScalarType.Float16 => Math.Pow(2, -10),
@@ -124,18 +125,18 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
         Integrate(panels.Select(p => p[0]).ToList(), IgOptions.Steps, reference, difference, differences, features, used, meter);
         while (IgOptions.Tolerance > 0)
         {
-            var splits = ChooseSplits(panels, atInput, atBaseline, used);
+            var splits = ChooseSplits(panels, atInput, atBaseline, used, epsilon);
             if (splits.Count == 0) break;
-            var middles = splits.Select(p => p.Cut()).ToArray();
-            var midValues = ValuesOnPath(splits.Select(p => p.Example).ToArray(), middles, reference, difference, meter);
+            var cuts = splits.Select(p => p.Cut()).ToArray();
+            var cutValues = ValuesOnPath(splits.Select(p => p.Example).ToArray(), cuts, reference, difference, meter);
             var halves = new List<Panel>(2 * splits.Count);
             for (var i = 0; i < splits.Count; i++)
             {
                 var p = splits[i];
                 var list = panels[p.Example];
                 var at = list.IndexOf(p);
-                var left = new Panel(p.Example, p.Start, middles[i], p.ValueAtStart, midValues[i]);
-                var right = new Panel(p.Example, middles[i], p.End, midValues[i], p.ValueAtEnd);
+                var left = new Panel(p.Example, p.Start, cuts[i], p.ValueAtStart, cutValues[i]);
+                var right = new Panel(p.Example, cuts[i], p.End, cutValues[i], p.ValueAtEnd);
                 list[at] = left;
                 list.Insert(at + 1, right);
                 halves.Add(left);
@@ -171,11 +172,12 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
     }
 
     /// <summary>
-    /// The panels to halve this round: for each example whose summed absolute panel error is above Tolerance · |Δ|,
-    /// its panels whose own error exceeds Tolerance · |Δ| · length, largest error first, as far as the budget allows.
-    /// If every panel met its share the errors would sum to at most Tolerance · |Δ|, so an unconverged example always has a candidate.
+    /// The panels to cut this round: for each example whose completeness error is above Tolerance · |Δ|, its panels
+    /// whose own error exceeds Tolerance · |Δ| · length (and the rounding floor), largest error first, as far as the budget
+    /// allows. If every panel met its share the errors would sum to at most Tolerance · |Δ|, so an unconverged example has a
+    /// candidate unless rounding is all that is left.
     /// </summary>
-    List<Panel> ChooseSplits(List<Panel>[] panels, double[] atInput, double[] atBaseline, int[] used)
+    List<Panel> ChooseSplits(List<Panel>[] panels, double[] atInput, double[] atBaseline, int[] used, double epsilon)
     {
         var splits = new List<Panel>();
         var cost = 2 * IgOptions.RefinementSteps;
@@ -185,7 +187,7 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
             var error = panels[e].Sum(p => p.Error);
             if (!(Math.Abs(error) > allowed)) continue; // converged (or NaN: nothing to refine towards)
             var affordable = (IgOptions.MaxSteps - used[e]) / cost;
-            splits.AddRange(panels[e].Where(p => Math.Abs(p.Error) > Math.Max(allowed * (p.End - p.Start), RoundOffFloor(p)))
+            splits.AddRange(panels[e].Where(p => Math.Abs(p.Error) > Math.Max(allowed * (p.End - p.Start), RoundOffFloor(p, epsilon)))
                                      .OrderByDescending(p => Math.Abs(p.Error)).Take(affordable));
         }
         return splits;
@@ -195,9 +197,7 @@ public sealed class IntegratedGradients(AttributionTarget target, IntegratedGrad
     /// The part of a panel's error that rounding of f at its ends can explain (8 ε (|f(start)| + |f(end)|), ε of the
     /// input's dtype): below it the error says nothing about where the integrand changes, so such panels are not halved.
     /// </summary>
-    double RoundOffFloor(Panel p) => 8 * epsilon * (Math.Abs(p.ValueAtStart) + Math.Abs(p.ValueAtEnd));
-
-    double epsilon = double.Epsilon;
+    static double RoundOffFloor(Panel p, double epsilon) => 8 * epsilon * (Math.Abs(p.ValueAtStart) + Math.Abs(p.ValueAtEnd));
 
     /// <summary>Fills each panel's rule integral of ∂f/∂x with <paramref name="points"/> points and counts the steps per example.</summary>
     void Integrate(List<Panel> panels, int points, Tensor reference, Tensor difference, double[] differences, int features, int[] used, ModelMeter meter)

@@ -201,6 +201,8 @@ public sealed class KernelShap(AttributionTarget target, KernelShapOptions? opti
             if (full.Count == 0)
             {
                 foreach (var s in open) counts[s] = (int)Math.Floor(share * Priority(s));
+                var leftover = (int)left - open.Sum(s => counts[s]); // rounding down left these; largest fractions first
+                foreach (var s in open.OrderByDescending(s => share * Priority(s) - counts[s]).ThenBy(s => s).Take(leftover)) counts[s]++;
                 break;
             }
             foreach (var s in full) { counts[s] = (int)available[s]; left -= available[s]; open.Remove(s); }
