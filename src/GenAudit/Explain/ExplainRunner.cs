@@ -43,7 +43,7 @@ public sealed record ExplainRequest
     /// <summary>IG's relative completeness tolerance (0 turns refinement off). Null: 1e-3.</summary>
     public double? Tolerance { get; init; }
 
-    /// <summary>IG's budget of gradient evaluations per example. Null: 16384.</summary>
+    /// <summary>IG's budget of gradient evaluations per example. Null: 16384 (or <see cref="Steps"/> when larger).</summary>
     public int? MaxSteps { get; init; }
 
     /// <summary>Samples of smoothgrad (25), gradshap (50), kernelshap (2048 coalitions) and lime (1000). Null: the method's default.</summary>
@@ -287,7 +287,7 @@ public static class ExplainRunner
             case "inputxgrad":
                 return x => new InputXGradient(target, new AttributionOptions { InternalBatchSize = batch, Seed = seed }).Attribute(x);
             case "ig":
-                return x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = request.Steps ?? 50, Tolerance = request.Tolerance ?? 1e-3, MaxSteps = request.MaxSteps ?? 16384, InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
+                return x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = request.Steps ?? 50, Tolerance = request.Tolerance ?? 1e-3, MaxSteps = request.MaxSteps ?? Math.Max(16384, request.Steps ?? 50), InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
             case "smoothgrad":
                 return x => new NoiseTunnel(new Saliency(target, new AttributionOptions { InternalBatchSize = batch, Seed = seed }),
                     new NoiseTunnelOptions { Samples = request.Samples ?? 25, InternalBatchSize = batch, Seed = seed }).Attribute(x);
