@@ -8,9 +8,11 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Run with: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- --filter '*Training*'
 // Convolution shapes per oneDNN ISA: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- numerics-probe
 // The mode-collapse table: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- mode-collapse --seeds 10
+// KernelSHAP against exact Shapley values: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- kernelshap-accuracy
 if (args.Length > 0 && args[0] == "training-overhead") return GenAudit.Benchmarks.TrainingOverhead.Run(args[1..]);
 if (args.Length > 0 && args[0] == "numerics-probe") return GenAudit.Benchmarks.NumericsProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "mode-collapse") return GenAudit.Benchmarks.ModeCollapseBenchmark.Run(args[1..]);
+if (args.Length > 0 && args[0] == "kernelshap-accuracy") return GenAudit.Benchmarks.KernelShapAccuracy.Run(args[1..]);
 
 var config = DefaultConfig.Instance
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5))

@@ -50,8 +50,18 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
 
         /// <summary>IG steps.</summary>
         [CommandOption("--steps <N>")]
-        [Description("Integrated Gradients steps. Default: 50.")]
+        [Description("Integrated Gradients steps of the first pass over the path. Default: 50.")]
         public int? Steps { get; init; }
+
+        /// <summary>IG completeness tolerance.</summary>
+        [CommandOption("--tolerance <T>")]
+        [Description("Integrated Gradients refines the path until |completeness error| <= T·|f(x) − f(baseline)| or --max-steps is spent; 0 keeps --steps fixed. Default: 1e-3.")]
+        public double? Tolerance { get; init; }
+
+        /// <summary>IG step budget.</summary>
+        [CommandOption("--max-steps <N>")]
+        [Description("Integrated Gradients budget of gradient evaluations per example. Default: 16384.")]
+        public int? MaxSteps { get; init; }
 
         /// <summary>Sample count of the sampling methods.</summary>
         [CommandOption("--samples <N>")]
@@ -121,7 +131,7 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
         using var result = ExplainRunner.Attribute(subject, new ExplainRequest
         {
             Method = settings.Method!, Target = settings.Target!, Inputs = inputs, Count = settings.CountOrDefault, Seed = settings.SeedOrDefault,
-            Baseline = settings.Baseline, Steps = settings.Steps, Samples = settings.Samples, Batch = settings.Batch,
+            Baseline = settings.Baseline, Steps = settings.Steps, Tolerance = settings.Tolerance, MaxSteps = settings.MaxSteps, Samples = settings.Samples, Batch = settings.Batch,
             Mask = settings.Mask, Condition = settings.Condition,
         });
         Directory.CreateDirectory(settings.OutFolder);
@@ -134,9 +144,10 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
         Core.Json.WriteFile(Path.Combine(settings.OutFolder, "explain.json"), document);
         var pngs = AttributionCharts.Write(result, settings.OutFolder);
 
-        var table = new Table().Title($"{result.Attribution.Method} on {settings.Target}").AddColumns("example", "f(x)", "f(baseline)", "completeness error", "R²");
+        var table = new Table().Title($"{result.Attribution.Method} on {settings.Target}").AddColumns("example", "f(x)", "f(baseline)", "completeness error", "relative error", "steps", "R²");
         foreach (var r in result.Records.Take(16))
-            table.AddRow(r.Index.ToString(CultureInfo.InvariantCulture), MetricTable.Format(r.TargetAtInput), Optional(r.TargetAtBaseline), Optional(r.CompletenessError), Optional(r.RSquared));
+            table.AddRow(r.Index.ToString(CultureInfo.InvariantCulture), MetricTable.Format(r.TargetAtInput), Optional(r.TargetAtBaseline), Optional(r.CompletenessError),
+                         Optional(r.RelativeCompletenessError), r.Steps?.ToString(CultureInfo.InvariantCulture) ?? "", Optional(r.RSquared));
         console.Write(table);
         var a = result.Attribution;
         console.MarkupLineInterpolated($"{a.Elapsed.TotalSeconds:F2} s, {a.ModelShare:P0} inside the model ({a.ModelCalls} calls, {a.ModelEvaluations} evaluations)");

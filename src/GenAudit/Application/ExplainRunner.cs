@@ -32,14 +32,21 @@ public sealed record ExplainRequest
 
     /// <summary>
     /// Baseline: zeros | mean | blur | FILE.npy. "mean" is the prior mean (zeros) for latents and the mean of
-    /// up to 1,000 training images for images; "blur" is a Gaussian blur of σ = 5 pixels (images only); a file
-    /// holds one example, (1, ...) or (N, ...). GradientSHAP samples its references from a background set: 64
-    /// prior draws for latents, 64 training images for images, or the file's rows. Default zeros.
+    /// a seeded, class-stratified sample of up to 1,000 training images for images; "blur" is a Gaussian blur of
+    /// σ = 5 pixels (images only); a file holds one example, (1, ...) or (N, ...). GradientSHAP samples its
+    /// references from a background set: 64 prior draws for latents, a seeded, class-stratified sample of 64
+    /// training images for images, or the file's rows. Default zeros.
     /// </summary>
     public string Baseline { get; init; } = "zeros";
 
-    /// <summary>Integration steps of IG. Null: 50.</summary>
+    /// <summary>Integration steps of IG's first pass. Null: 50.</summary>
     public int? Steps { get; init; }
+
+    /// <summary>IG's relative completeness tolerance (0 turns refinement off). Null: 1e-3.</summary>
+    public double? Tolerance { get; init; }
+
+    /// <summary>IG's budget of gradient evaluations per example. Null: 16384 (or <see cref="Steps"/> when larger).</summary>
+    public int? MaxSteps { get; init; }
 
     /// <summary>Samples of smoothgrad (25), gradshap (50), kernelshap (2048 coalitions) and lime (1000). Null: the method's default.</summary>
     public int? Samples { get; init; }
@@ -64,8 +71,9 @@ public sealed record ExplainRequest
 /// <param name="CompletenessError">Σφ − (f(x) − f(baseline)), where the method promises completeness.</param>
 /// <param name="RelativeCompletenessError">|completeness error| / |f(x) − f(baseline)|, where defined.</param>
 /// <param name="RSquared">LIME's weighted R² (local fidelity).</param>
+/// <param name="Steps">Gradient evaluations IG used on the path, refinement included.</param>
 public sealed record ExplainRecord(int Index, double TargetAtInput, double? TargetAtBaseline, double? CompletenessError,
-                                   double? RelativeCompletenessError, double? RSquared);
+                                   double? RelativeCompletenessError, double? RSquared, int? Steps = null);
 
 /// <summary>The result of <see cref="ExplainRunner.Attribute"/>: inputs, attributions and per-example records. Owns its tensors.</summary>
 public sealed class ExplainResult : IDisposable
@@ -83,7 +91,7 @@ public sealed class ExplainResult : IDisposable
             var error = attribution.CompletenessError?[i];
             double? relative = error is { } e && atBaseline is { } b && attribution.TargetAtInput[i] != b
                 ? Math.Abs(e) / Math.Abs(attribution.TargetAtInput[i] - b) : null;
-            return new ExplainRecord(i, attribution.TargetAtInput[i], atBaseline, error, relative, attribution.RSquared?[i]);
+            return new ExplainRecord(i, attribution.TargetAtInput[i], atBaseline, error, relative, attribution.RSquared?[i], attribution.IntegrationSteps?[i]);
         }).ToArray();
     }
 
@@ -140,8 +148,14 @@ public sealed class ExplainResult : IDisposable
 /// </summary>
 public sealed record ComparisonOptions
 {
-    /// <summary>Integration steps of Integrated Gradients. Default 32.</summary>
+    /// <summary>Integration steps of Integrated Gradients' first pass. Default 32.</summary>
     public int IntegratedGradientsSteps { get; init; } = 32;
+
+    /// <summary>
+    /// Step budget of Integrated Gradients' refinement towards its completeness tolerance (1e-3). Default 512:
+    /// sensitivity re-runs every method, so the 16,384 of a single <c>explain</c> call would dominate the comparison.
+    /// </summary>
+    public int IntegratedGradientsMaxSteps { get; init; } = 512;
 
     /// <summary>Noisy copies per example of SmoothGrad. Default 16.</summary>
     public int SmoothGradSamples { get; init; } = 16;
@@ -269,7 +283,8 @@ public static class ExplainRunner
     /// metric of <see cref="ExplanationEvaluator"/> against a zero baseline over the latent dimensions, and the
     /// cascading randomisation check (Adebayo et al. 2018) on every weight layer of the generator, top down.
     /// The audit's explanation stage runs this same comparison (<see cref="Prepare"/>), so a run, a target and a
-    /// seed give the same Explainability(G) in both; budgets and evaluation settings are in <see cref="ComparisonOptions"/>.
+    /// seed give the same Explainability(G) in both; budgets (IG's refinement capped at 512 steps, because
+    /// sensitivity re-runs every method) and evaluation settings are in <see cref="ComparisonOptions"/>.
     /// <paramref name="steps"/> hears of each finished stage of each method, with the count of stages, for an ETA.
     /// </summary>
     public static EvaluationReport Compare(AuditSubject subject, IReadOnlyList<string> methods, string target, int n, long seed,
@@ -304,6 +319,7 @@ public static class ExplainRunner
             {
                 Method = key, Target = target, Seed = seed, Batch = options.BatchSize,
                 Steps = options.IntegratedGradientsSteps,
+                MaxSteps = key == "ig" ? Math.Max(options.IntegratedGradientsMaxSteps, options.IntegratedGradientsSteps) : null,
                 Samples = key switch
                 {
                     "smoothgrad" => options.SmoothGradSamples,
@@ -353,7 +369,7 @@ public static class ExplainRunner
             throw new ArgumentException($"{method} needs a differentiable model; this run is an ONNX black box. Use occlusion, ablation, kernelshap or lime.");
         var target = ModelTargets.Create(request.Target, subject, kind, request.Condition);
         var input = AttributionInputs.For(kind);
-        var baseline = ResolveBaseline(subject, request.Baseline, input, inputs);
+        var baseline = ResolveBaseline(subject, request.Baseline, input, inputs, request.Seed);
         var batch = request.Batch;
         var seed = request.Seed;
         var exampleShape = inputs.shape[1..];
@@ -366,7 +382,7 @@ public static class ExplainRunner
             case "inputxgrad":
                 return x => new InputXGradient(target, new AttributionOptions { InternalBatchSize = batch, Seed = seed }).Attribute(x);
             case "ig":
-                return x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = request.Steps ?? 50, InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
+                return x => new IntegratedGradients(target, new IntegratedGradientsOptions { Steps = request.Steps ?? 50, Tolerance = request.Tolerance ?? 1e-3, MaxSteps = request.MaxSteps ?? Math.Max(16384, request.Steps ?? 50), InternalBatchSize = batch, Seed = seed }).Attribute(x, baseline);
             case "smoothgrad":
                 return x => new NoiseTunnel(new Saliency(target, new AttributionOptions { InternalBatchSize = batch, Seed = seed }),
                     new NoiseTunnelOptions { Samples = request.Samples ?? 25, InternalBatchSize = batch, Seed = seed }).Attribute(x);
@@ -389,13 +405,13 @@ public static class ExplainRunner
         }
     }
 
-    static Baseline ResolveBaseline(AuditSubject subject, string spec, IAttributionInput input, Tensor inputs)
+    static Baseline ResolveBaseline(AuditSubject subject, string spec, IAttributionInput input, Tensor inputs, long seed)
     {
         var key = spec.Trim();
         return key.ToLowerInvariant() switch
         {
             "zeros" => Explain.Baseline.Zeros,
-            "mean" or "blur" => input.Baseline(subject, key.ToLowerInvariant()),
+            "mean" or "blur" => input.Baseline(subject, key.ToLowerInvariant(), seed),
             _ => Explain.Baseline.FromTensor(ReadBaselineFile(key, inputs.shape[1..]), Path.GetFileName(key)),
         };
     }

@@ -69,7 +69,10 @@ public static class AuditStages
         return new ExplanationStage(report, spec, reason, notes, [heatmap]);
     }
 
-    /// <summary>GANSpace directions of the generator's output and their traversals as one grid (a row per direction); null with a note for 2D data.</summary>
+    /// <summary>
+    /// GANSpace directions (PCA of the first hidden activation, as Härkönen et al.; of the output for an imported black box)
+    /// and their traversals as one grid (a row per direction); null with a note for 2D data.
+    /// </summary>
     public static (string? Png, string Note) Latents(AuditSubject subject, AuditOptions options, string folder)
     {
         var generator = subject.Generator;
@@ -77,8 +80,11 @@ public static class AuditStages
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Tensor? Condition(long count) => generator.ConditionCount > 0 ? zeros([count], ScalarType.Int64) : null;
-        using var directions = GanSpace.Compute(zb => generator.Generate(zb, Condition(zb.shape[0])), generator.LatentSize,
-            new GanSpaceOptions { Samples = 1024, Components = options.TraversalDirections, Seed = options.Seed });
+        var layer = generator is nn.Module ? GeneratorLayers.Of(generator).DefaultLayer : null;
+        using var directions = layer is not null
+            ? LatentsRunner.Directions(subject, "ganspace", options.TraversalDirections, 1024, options.Seed, layer)
+            : GanSpace.Compute(zb => generator.Generate(zb, Condition(zb.shape[0])), generator.LatentSize,
+                new GanSpaceOptions { Samples = 1024, Components = options.TraversalDirections, Seed = options.Seed });
         using var random = new Generator(unchecked((ulong)options.Seed + 29));
         var origin = randn([generator.LatentSize], generator: random); // (d)
         var latents = LatentTraversal.Build(origin, directions.Directions, options.TraversalStrengths); // (K·S, d)
@@ -86,7 +92,8 @@ public static class AuditStages
         var png = Path.Combine(folder, "latent-traversals.png");
         ImageGrid.Save(images, options.TraversalStrengths.Count, png);
         var ratios = string.Join(", ", directions.ExplainedRatio.Select(r => r.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)));
-        return (png, $"GANSpace (Härkönen et al. 2020) on the generator's output: one row per direction, strongest first (variance shares {ratios}); columns are strengths {string.Join(", ", options.TraversalStrengths)}");
+        var source = layer is not null ? $"the activations of {layer}" : "the output of this imported generator (no intermediate layer to read)";
+        return (png, $"GANSpace (Härkönen et al. 2020) on {source}: one row per direction, strongest first (variance shares {ratios}); columns are strengths {string.Join(", ", options.TraversalStrengths)}");
     }
 
     static (string Spec, string Reason) ChooseTarget(AuditSubject subject, long seed)

@@ -79,6 +79,7 @@ public static class MetricCatalog
         new("*.insertionAuc", "Insertion AUC (Petsiuk et al. 2018)", MetricDirection.Higher, "≈ [0, 1]", "explanation-metrics"),
         new("*.faithfulnessCorrelation", "Faithfulness correlation (Bhatt et al. 2020)", MetricDirection.Higher, "[-1, 1]", "explanation-metrics"),
         new("*.infidelity", "Infidelity (Yeh et al. 2019)", MetricDirection.Lower, "[0, ∞)", "explanation-metrics"),
+        new("*.infidelity.multipliedByInputs", "1 when the method's attributions already include (x − b) (Yeh et al.'s convention for subset perturbations), 0 when infidelity multiplied them by (x − b) first", MetricDirection.None, "{0, 1}", "explanation-metrics"),
         new("*.infidelity.normalised", "Infidelity with the attributions optimally rescaled (Yeh et al. 2019)", MetricDirection.Lower, "[0, ∞)", "explanation-metrics"),
         new("*.maxSensitivity", "Max-sensitivity (Yeh et al. 2019)", MetricDirection.Lower, "[0, ∞)", "explanation-metrics"),
         new("*.avgSensitivity", "Average sensitivity (Yeh et al. 2019)", MetricDirection.Lower, "[0, ∞)", "explanation-metrics"),

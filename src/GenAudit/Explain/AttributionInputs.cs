@@ -22,8 +22,8 @@ public interface IAttributionInput
     /// <summary>The accepted shape for an error message, e.g. "latents (N, 16)"; null when the run has no inputs of this kind.</summary>
     string? Describe(AuditSubject subject);
 
-    /// <summary>The baseline named "mean" or "blur" (zeros and FILE.npy are the same for every kind), or an error naming the fix.</summary>
-    Baseline Baseline(AuditSubject subject, string name);
+    /// <summary>The baseline named "mean" or "blur" (zeros and FILE.npy are the same for every kind), or an error naming the fix; <paramref name="seed"/> draws any training sample it averages.</summary>
+    Baseline Baseline(AuditSubject subject, string name, long seed);
 
     /// <summary>GradientSHAP's default background set (S, ...) for examples of <paramref name="exampleShape"/>.</summary>
     Tensor Background(AuditSubject subject, long[] exampleShape, long seed);
@@ -53,11 +53,13 @@ public static class AttributionInputs
                                               string.Join(" or ", Inputs.Select(i => i.Describe(subject)).OfType<string>()));
     }
 
-    /// <summary>The first <paramref name="count"/> training samples (at most the set's size) as float32 (n, ...).</summary>
-    internal static Tensor TrainingSamples(AuditSubject subject, int count)
+    /// <summary>
+    /// A seeded, class-stratified sample of up to <paramref name="count"/> training samples as float32 (n, ...):
+    /// folders are sorted by class, so the first N would be one class.
+    /// </summary>
+    internal static Tensor TrainingSamples(AuditSubject subject, int count, long seed)
     {
-        var n = Math.Min(count, subject.Train.Count);
-        var (x, y) = subject.Train.GetBatch(Enumerable.Range(0, n).Select(i => (long)i).ToArray());
+        var (x, y) = subject.Train.GetBatch(TrainingSample.Stratified(subject.Train.Labels, subject.Train.Count, count, seed));
         y?.Dispose();
         return x.to(ScalarType.Float32);
     }
@@ -85,7 +87,7 @@ public sealed class LatentInput : IAttributionInput
     public string? Describe(AuditSubject subject) => $"latents (N, {subject.Generator.LatentSize})";
 
     /// <inheritdoc />
-    public Baseline Baseline(AuditSubject subject, string name) => name switch
+    public Baseline Baseline(AuditSubject subject, string name, long seed) => name switch
     {
         "mean" => Explain.Baseline.Zeros, // the prior N(0, I) has mean 0
         "blur" => throw new ArgumentException("--baseline blur blurs images; for latents use zeros, mean or a FILE.npy"),
@@ -127,15 +129,15 @@ public sealed class ImageInput : IAttributionInput
         subject.Output == OutputKind.Images ? $"images (N, {string.Join(", ", subject.Generator.OutputShape)})" : null;
 
     /// <inheritdoc />
-    public Baseline Baseline(AuditSubject subject, string name) => name switch
+    public Baseline Baseline(AuditSubject subject, string name, long seed) => name switch
     {
-        "mean" => Explain.Baseline.FromTensor(AttributionInputs.TrainingSamples(subject, 1000).mean([0]), "mean"),
+        "mean" => Explain.Baseline.FromTensor(AttributionInputs.TrainingSamples(subject, 1000, seed).mean([0]), "mean"),
         "blur" => Explain.Baseline.Blurred(),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "the kind-specific baselines are mean and blur"),
     };
 
     /// <inheritdoc />
-    public Tensor Background(AuditSubject subject, long[] exampleShape, long seed) => AttributionInputs.TrainingSamples(subject, 64); // (64, C, H, W)
+    public Tensor Background(AuditSubject subject, long[] exampleShape, long seed) => AttributionInputs.TrainingSamples(subject, 64, seed + 1); // (64, C, H, W)
 
     /// <inheritdoc />
     public Func<Tensor, FeatureMask> Mask(string? spec, long[] exampleShape)

@@ -28,6 +28,16 @@ public sealed record AttributionResult : IDisposable
     /// <summary>Σφ − (f(x) − f(baseline)) per example; null when the method makes no completeness promise.</summary>
     public double[]? CompletenessError { get; init; }
 
+    /// <summary>Gradient evaluations on the path per example, refinement included (Integrated Gradients); null otherwise.</summary>
+    public int[]? IntegrationSteps { get; init; }
+
+    /// <summary>
+    /// True when the attributions already carry the input's displacement from the baseline (φ sums towards
+    /// f(x) − f(b): IG, input × gradient, SHAP, perturbation methods); false for local gradients (saliency and
+    /// the noise tunnel over it), which infidelity multiplies by (x − b) first (Captum's multiply_by_inputs).
+    /// </summary>
+    public bool MultipliedByInputs { get; init; } = true;
+
     /// <summary>Weighted R² of a surrogate model per example (LIME); null otherwise.</summary>
     public double[]? RSquared { get; init; }
 

@@ -5,7 +5,7 @@ namespace GenAudit.Explain;
 /// <summary>
 /// Interpretable directions in a generator's latent space, strongest first: unit rows
 /// <see cref="Directions"/> (K, d) with their strengths (GANSpace: variance of the activation PCA
-/// component; SeFa: eigenvalue of WᵀW). Owns <see cref="Directions"/>.
+/// component; SeFa: eigenvalue of W̃ᵀW̃, W with unit-norm rows). Owns <see cref="Directions"/>.
 /// </summary>
 public sealed record LatentDirections : IDisposable
 {
@@ -15,10 +15,10 @@ public sealed record LatentDirections : IDisposable
     /// <summary>Unit-norm directions (K, d), float32, strongest first. The sign of each is arbitrary.</summary>
     public required Tensor Directions { get; init; }
 
-    /// <summary>Variance (GANSpace) or eigenvalue (SeFa) of each direction, descending.</summary>
+    /// <summary>Variance (GANSpace) or eigenvalue of W̃ᵀW̃ (SeFa) of each direction, descending.</summary>
     public required double[] Strengths { get; init; }
 
-    /// <summary>Share of the total (activation variance, or trace of WᵀW) carried by each direction, in [0, 1].</summary>
+    /// <summary>Share of the total (activation variance, or trace of W̃ᵀW̃ = number of output units) carried by each direction, in [0, 1].</summary>
     public required double[] ExplainedRatio { get; init; }
 
     /// <summary>Disposes the directions.</summary>
@@ -86,13 +86,15 @@ public static class GanSpace
 }
 
 /// <summary>
-/// SeFa (Shen and Zhou 2021): the top eigenvectors of WᵀW for the weight W (out, d) of the first
-/// layer that reads z, i.e. the latent directions that change that layer's output the most. For a
+/// SeFa (Shen and Zhou 2021): the top eigenvectors of W̃ᵀW̃ for the weight W (out, d) of the first
+/// layer that reads z, each output unit's row scaled to unit norm first (W̃ = diag(1/‖w_o‖) W, as the
+/// authors' factorize_weight normalises the columns of their (d, out) layout), i.e. the latent
+/// directions that change that layer's output units the most, each unit counted equally. For a
 /// ConvTranspose2d reading z as (d, 1, 1), pass weight.flatten(1).t().
 /// </summary>
 public static class SeFa
 {
-    /// <summary>The top <paramref name="components"/> eigenvectors (K, d) of WᵀW with their eigenvalues.</summary>
+    /// <summary>The top <paramref name="components"/> eigenvectors (K, d) of W̃ᵀW̃ (rows of W at unit norm) with their eigenvalues.</summary>
     public static LatentDirections Compute(Tensor weight, int components = 10)
     {
         ArgumentNullException.ThrowIfNull(weight);
@@ -100,7 +102,8 @@ public static class SeFa
             throw new ArgumentException($"sefa: the weight must be a matrix (out, d), got shape [{string.Join(", ", weight.shape)}]; for a ConvTranspose2d weight (d, C, k, k) pass weight.flatten(1).t().");
         if (components < 1) throw new ArgumentOutOfRangeException(nameof(components), components, "sefa: components must be >= 1.");
         using var scope = NewDisposeScope();
-        var w = weight.detach().to(ScalarType.Float64);
+        var raw = weight.detach().to(ScalarType.Float64); // (out, d)
+        var w = raw / raw.square().sum(1, keepdim: true).sqrt().clamp_min(1e-300); // every output unit's weights at unit norm
         var (eigenvalues, eigenvectors) = linalg.eigh(w.t().matmul(w)); // ascending
         var d = eigenvalues.shape[0];
         var k = (int)Math.Min(components, d);

@@ -22,20 +22,23 @@ public sealed class NoiseTunnelOptions : AttributionOptions
     /// <summary>Number of noisy copies per example. Default 25.</summary>
     public int Samples { get; init; } = 25;
 
-    /// <summary>Standard deviation σ of the Gaussian noise, in input units (0.15 ≈ 15% of a [0, 1] range, as in SmoothGrad). Default 0.15.</summary>
-    public double NoiseStandardDeviation { get; init; } = 0.15;
+    /// <summary>
+    /// Noise level σ / (max − min): each example's noise standard deviation is this share of the range of its own
+    /// values, as Smilkov et al. define it (they found 10–20% best). Default 0.15.
+    /// </summary>
+    public double NoiseLevel { get; init; } = 0.15;
 
     internal override void Validate(string method)
     {
         base.Validate(method);
         if (Samples < 1) throw new ArgumentOutOfRangeException(nameof(Samples), Samples, $"{method}: Samples must be >= 1.");
-        if (!(NoiseStandardDeviation >= 0)) throw new ArgumentOutOfRangeException(nameof(NoiseStandardDeviation), NoiseStandardDeviation, $"{method}: NoiseStandardDeviation must be >= 0.");
+        if (!(NoiseLevel >= 0) || double.IsInfinity(NoiseLevel)) throw new ArgumentOutOfRangeException(nameof(NoiseLevel), NoiseLevel, $"{method}: NoiseLevel must be a finite share >= 0 of each input's range (0.1–0.2 in the SmoothGrad paper).");
     }
 }
 
 /// <summary>
 /// Noise tunnel around any gradient method: attributes <see cref="NoiseTunnelOptions.Samples"/>
-/// copies x + N(0, σ²) of each example with the inner method (in its internal batches) and returns
+/// copies x + N(0, σ²) of each example, σ = NoiseLevel · (max(x) − min(x)) over that example's values, with the inner method (in its internal batches) and returns
 /// their mean (SmoothGrad) or variance (VarGrad). The inner method's baseline is resolved on the
 /// clean input and shared by all copies.
 /// </summary>
@@ -66,7 +69,10 @@ public sealed class NoiseTunnel(GradientAttribution inner, NoiseTunnelOptions? o
         var repeats = Enumerable.Repeat(1L, (int)inputs.dim()).ToArray();
         repeats[0] = samples;
         var clean = inputs.detach().repeat(repeats); // (S·B, ...), sample-major
-        var noise = randn(clean.shape, dtype: inputs.dtype, device: inputs.device, generator: generator) * TunnelOptions.NoiseStandardDeviation;
+        var flat = inputs.detach().flatten(1);
+        var level = tensor(TunnelOptions.NoiseLevel, dtype: inputs.dtype, device: inputs.device);
+        var sigma = ((flat.amax([1]) - flat.amin([1])) * level).view([batch, .. Enumerable.Repeat(1L, (int)inputs.dim() - 1)]); // (B, 1, ...) σ per example
+        var noise = randn(clean.shape, dtype: inputs.dtype, device: inputs.device, generator: generator) * sigma.repeat(repeats);
         var sharedBaseline = baseline is null ? null : Baseline.FromTensor(baseline.Resolve(inputs).repeat(repeats), baseline.Name);
         using var innerResult = Inner.Attribute(clean + noise, sharedBaseline, generator);
         meter.Absorb(innerResult);
@@ -77,13 +83,14 @@ public sealed class NoiseTunnel(GradientAttribution inner, NoiseTunnelOptions? o
         var parameters = Options.BaseParameters();
         parameters["inner"] = Inner.MethodName;
         parameters["samples"] = samples.ToString(CultureInfo.InvariantCulture);
-        parameters["noiseStandardDeviation"] = TunnelOptions.NoiseStandardDeviation.ToString(CultureInfo.InvariantCulture);
+        parameters["noiseLevel"] = TunnelOptions.NoiseLevel.ToString("R", CultureInfo.InvariantCulture);
         foreach (var (key, value) in innerResult.Parameters) parameters.TryAdd("inner." + key, value);
         return new AttributionResult
         {
             Method = MethodName,
             Attributions = result.to(inputs.dtype).MoveToOuterDisposeScope(),
             TargetAtInput = ToDoubles(atInput),
+            MultipliedByInputs = innerResult.MultipliedByInputs,
             Parameters = parameters, Elapsed = meter.Elapsed, ModelTime = meter.ModelTime,
             ModelCalls = meter.Calls, ModelEvaluations = meter.Evaluations,
         };

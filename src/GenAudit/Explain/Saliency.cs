@@ -24,7 +24,7 @@ public sealed class Saliency(AttributionTarget target, AttributionOptions? optio
         var attributions = gradients.abs().MoveToOuterDisposeScope();
         return new AttributionResult
         {
-            Method = MethodName, Attributions = attributions, TargetAtInput = ToDoubles(values),
+            Method = MethodName, Attributions = attributions, TargetAtInput = ToDoubles(values), MultipliedByInputs = false,
             Parameters = Options.BaseParameters(), Elapsed = meter.Elapsed, ModelTime = meter.ModelTime,
             ModelCalls = meter.Calls, ModelEvaluations = meter.Evaluations,
         };

@@ -25,6 +25,18 @@ internal static class ExplainFixtures
         return x => (x.flatten(1).matmul(w1) + b1).tanh().matmul(w2);
     }
 
+    /// <summary>A fixed random ReLU MLP F → hidden → hidden → 1 (piecewise linear, kinks along every path).</summary>
+    public static Func<Tensor, Tensor> ReluMlp(long seed, int features, int hidden = 32)
+    {
+        var g = new Generator((ulong)seed);
+        var w1 = randn([features, hidden], dtype: ScalarType.Float64, generator: g) / Math.Sqrt(features);
+        var b1 = randn([hidden], dtype: ScalarType.Float64, generator: g) * 0.5;
+        var w2 = randn([hidden, hidden], dtype: ScalarType.Float64, generator: g) / Math.Sqrt(hidden);
+        var b2 = randn([hidden], dtype: ScalarType.Float64, generator: g) * 0.5;
+        var w3 = randn([hidden], dtype: ScalarType.Float64, generator: g) / Math.Sqrt(hidden);
+        return x => (x.flatten(1).matmul(w1) + b1).relu().matmul(w2).add(b2).relu().matmul(w3);
+    }
+
     /// <summary>Exact Shapley values of v(S) = f(x on S, baseline elsewhere) by enumerating all subsets.</summary>
     public static double[] BruteForceShapley(Func<Tensor, Tensor> f, Tensor x, Tensor baseline)
     {

@@ -34,18 +34,33 @@ public class LatentTests
     }
 
     [Fact]
-    public void SeFaReturnsTheTopRightSingularVectorsOfTheWeight()
+    public void SeFaNormalisesEachOutputUnitBeforeTheEigenDecomposition()
     {
         using var scope = NewDisposeScope();
-        var (w, v) = KnownMatrix(20, 5);
-        using var directions = SeFa.Compute(w, 3);
-        var expectedEigenvalues = new[] { 100.0, 9.0, 0.25 };
+        // W = [[3, 4], [1, 0]]: unit rows [[0.6, 0.8], [1, 0]] give W̃ᵀW̃ = [[1.36, 0.48], [0.48, 0.64]],
+        // eigenvalues 1 ± 0.6 and top eigenvector (2, 1)/√5 (WᵀW itself would give (3, 4)-ish: [[10, 12], [12, 16]]).
+        using var directions = SeFa.Compute(Doubles(3, 4, 1, 0).view(2, 2), 2);
+        Assert.Equal(1.6, directions.Strengths[0], 12);
+        Assert.Equal(0.4, directions.Strengths[1], 12);
+        Assert.True(AbsoluteCosine(directions.Directions[0], Doubles(2, 1)) > 1 - 1e-6);
+        Assert.True(AbsoluteCosine(directions.Directions[1], Doubles(-1, 2)) > 1 - 1e-6);
+        Assert.Equal(0.8, directions.ExplainedRatio[0], 12); // trace = 2 output units
+        Assert.Throws<ArgumentException>(() => SeFa.Compute(Random(3, 2, 3, 4)));
+    }
+
+    [Fact]
+    public void SeFaReturnsTheTopRightSingularVectorsOfTheRowNormalisedWeight()
+    {
+        using var scope = NewDisposeScope();
+        var (w, _) = KnownMatrix(20, 5);
+        var normalised = w / w.norm(dim: 1, keepdim: true);
+        var (_, singular, vt) = linalg.svd(normalised, fullMatrices: false);
+        using var directions = SeFa.Compute(w * Random(5, 20, 1).abs().add(0.5), 3); // rescaling a unit's row changes nothing
         for (var k = 0; k < 3; k++)
         {
-            Assert.True(AbsoluteCosine(directions.Directions[k], v[.., k]) > 1 - 1e-6);
-            Assert.Equal(expectedEigenvalues[k], directions.Strengths[k], 6);
+            Assert.True(AbsoluteCosine(directions.Directions[k], vt[k]) > 1 - 1e-6);
+            Assert.Equal(singular[k].square().item<double>(), directions.Strengths[k], 9);
         }
-        Assert.Throws<ArgumentException>(() => SeFa.Compute(Random(3, 2, 3, 4)));
     }
 
     [Fact]

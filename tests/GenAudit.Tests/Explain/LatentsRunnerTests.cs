@@ -100,8 +100,10 @@ public class LatentsRunnerTests(TinyImageRunFixture fixture) : IClassFixture<Tin
     static void AssertSeFaMatchesJacobi(double[,] w, LatentDirections directions)
     {
         int outputs = w.GetLength(0), d = w.GetLength(1);
+        var norms = new double[outputs]; // SeFa scales every output unit's row to unit norm first
+        for (int r = 0; r < outputs; r++) { for (int i = 0; i < d; i++) norms[r] += w[r, i] * w[r, i]; norms[r] = Math.Sqrt(norms[r]); }
         var gram = new double[d, d];
-        for (int i = 0; i < d; i++) for (int j = 0; j < d; j++) for (int r = 0; r < outputs; r++) gram[i, j] += w[r, i] * w[r, j];
+        for (int i = 0; i < d; i++) for (int j = 0; j < d; j++) for (int r = 0; r < outputs; r++) gram[i, j] += w[r, i] * w[r, j] / (norms[r] * norms[r]);
         var (values, vectors) = Jacobi(gram);
         var order = Enumerable.Range(0, d).OrderByDescending(i => values[i]).ToArray();
         var found = directions.Directions.to(ScalarType.Float64).data<double>().ToArray();
@@ -123,7 +125,7 @@ public class LatentsRunnerTests(TinyImageRunFixture fixture) : IClassFixture<Tin
     }
 
     [Fact]
-    public void SeFaOnTheRunsFirstLayerEqualsTheTopEigenvectorsOfWTransposeW()
+    public void SeFaOnTheRunsFirstLayerEqualsTheTopEigenvectorsOfTheRowNormalisedWTransposeW()
     {
         using var subject = AuditSubject.Open(fixture.Run);
         using var directions = LatentsRunner.Directions(subject, "sefa", 3, 0, 0);

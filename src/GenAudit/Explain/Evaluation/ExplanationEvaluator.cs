@@ -66,6 +66,7 @@ public sealed record EvaluationReport
     /// Flat keys for JSON: <c>explainability</c>, <c>n</c>, <c>seed</c>, and per method means over the samples of
     /// <c>&lt;method&gt;.explainability</c>, <c>.faithfulness</c>, <c>.robustness</c>, <c>.sanity</c>, <c>.deletionAuc</c>,
     /// <c>.insertionAuc</c>, <c>.faithfulnessCorrelation</c>, <c>.infidelity</c>, <c>.infidelity.normalised</c>,
+    /// <c>.infidelity.multipliedByInputs</c> (1 when φ was used as given, 0 when a local gradient was multiplied by (x − b) first),
     /// <c>.maxSensitivity</c>, <c>.avgSensitivity</c>, <c>.sparseness</c>, <c>.complexity</c>, <c>.completenessError</c>
     /// (mean |error|), <c>.lime.r2</c> and <c>.randomisation.spearman.&lt;layer&gt;</c> where measured.
     /// </summary>
@@ -84,6 +85,7 @@ public sealed record EvaluationReport
             keys[p + "faithfulnessCorrelation"] = Stats.Mean(m.FaithfulnessCorrelation);
             keys[p + "infidelity"] = Stats.Mean(m.Infidelity.Raw);
             keys[p + "infidelity.normalised"] = Stats.Mean(m.Infidelity.Normalised);
+            keys[p + "infidelity.multipliedByInputs"] = m.Infidelity.MultipliedByInputs ? 1 : 0;
             keys[p + "maxSensitivity"] = Stats.Mean(m.Sensitivity.Max);
             keys[p + "avgSensitivity"] = Stats.Mean(m.Sensitivity.Average);
             keys[p + "sparseness"] = Stats.Mean(m.Sparseness);
@@ -144,7 +146,7 @@ public sealed class ExplanationEvaluator
     {
         using var scope = NewDisposeScope();
         var x = inputs.detach();
-        var (attributions, groups, completeness, rSquared) = method.Explain(x);
+        var (attributions, groups, completeness, rSquared, multipliedByInputs) = method.Explain(x);
         finished("attributions");
         var features = mask is not null && groups is not null && groups.dim() == 2 && groups.shape[0] == x.shape[0] && groups.shape[1] == mask.Count
             ? groups : attributions;
@@ -153,7 +155,7 @@ public sealed class ExplanationEvaluator
         var correlation = Explain.Evaluation.FaithfulnessCorrelation.Compute(target, x, features, baseline, mask, options, Seeded(1));
         finished("faithfulness correlation");
         var infidelity = Explain.Evaluation.Infidelity.Compute(target, x,
-            options.InfidelityPerturbation == InfidelityPerturbation.Gaussian ? attributions : features, baseline, mask, options, Seeded(2));
+            options.InfidelityPerturbation == InfidelityPerturbation.Gaussian || !multipliedByInputs ? attributions : features, baseline, mask, options, Seeded(2), multipliedByInputs);
         finished("infidelity");
         var sensitivity = Explain.Evaluation.Sensitivity.Compute(method.Attribute, x, options, Seeded(3));
         finished("sensitivity");

@@ -11,9 +11,11 @@ public sealed class ExplanationMethod
 {
     readonly Func<Tensor, AttributionResult>? explain;
     readonly Func<Tensor, Tensor>? attribute;
+    readonly bool functionMultipliedByInputs;
 
-    ExplanationMethod(string name, Func<Tensor, AttributionResult>? explain, Func<Tensor, Tensor>? attribute)
+    ExplanationMethod(string name, Func<Tensor, AttributionResult>? explain, Func<Tensor, Tensor>? attribute, bool multipliedByInputs = true)
     {
+        functionMultipliedByInputs = multipliedByInputs;
         if (string.IsNullOrWhiteSpace(name) || name.Contains('.'))
             throw new ArgumentException($"explanation method name '{name}' must be non-empty and contain no '.', since it prefixes report keys.", nameof(name));
         Name = name;
@@ -31,11 +33,14 @@ public sealed class ExplanationMethod
         return new ExplanationMethod(name, explain, null);
     }
 
-    /// <summary>A method from any function inputs (L, ...) → attributions (L, ...).</summary>
-    public static ExplanationMethod FromFunction(string name, Func<Tensor, Tensor> attribute)
+    /// <summary>
+    /// A method from any function inputs (L, ...) → attributions (L, ...); <paramref name="multipliedByInputs"/> false for
+    /// local gradients, which infidelity multiplies by (x − b) first (see <see cref="AttributionResult.MultipliedByInputs"/>).
+    /// </summary>
+    public static ExplanationMethod FromFunction(string name, Func<Tensor, Tensor> attribute, bool multipliedByInputs = true)
     {
         ArgumentNullException.ThrowIfNull(attribute);
-        return new ExplanationMethod(name, null, attribute);
+        return new ExplanationMethod(name, null, attribute, multipliedByInputs);
     }
 
     /// <summary>
@@ -57,10 +62,10 @@ public sealed class ExplanationMethod
     }
 
     /// <summary>Attributions plus whatever checks the method reports; tensors belong to the caller's dispose scope.</summary>
-    internal (Tensor Attributions, Tensor? GroupAttributions, double[]? CompletenessError, double[]? RSquared) Explain(Tensor inputs)
+    internal (Tensor Attributions, Tensor? GroupAttributions, double[]? CompletenessError, double[]? RSquared, bool MultipliedByInputs) Explain(Tensor inputs)
     {
-        if (attribute is not null) return (attribute(inputs), null, null, null);
+        if (attribute is not null) return (attribute(inputs), null, null, null, functionMultipliedByInputs);
         using var result = explain!(inputs);
-        return (result.Attributions.detach().clone(), result.GroupAttributions?.detach().clone(), result.CompletenessError, result.RSquared);
+        return (result.Attributions.detach().clone(), result.GroupAttributions?.detach().clone(), result.CompletenessError, result.RSquared, result.MultipliedByInputs);
     }
 }

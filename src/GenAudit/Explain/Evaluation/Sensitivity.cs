@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace GenAudit.Explain.Evaluation;
 
 /// <summary>Max- and average-sensitivity per example.</summary>
-/// <param name="Max">max over the perturbations of ‖φ(x′) − φ(x)‖ / ‖φ(x)‖; ≥ 0, lower is better.</param>
+/// <param name="Max">max over the perturbations of ‖φ(x′) − φ(x)‖ / ‖φ(x)‖ (÷ 1 when ‖φ(x)‖ = 0); ≥ 0, lower is better.</param>
 /// <param name="Average">The mean of the same ratio; ≥ 0, lower is better.</param>
 public sealed record SensitivityResult(double[] Max, double[] Average);
 
@@ -13,7 +13,7 @@ public sealed record SensitivityResult(double[] Max, double[] Average);
 /// Max- and average-sensitivity (Yeh et al. 2019): re-runs the explainer on
 /// <see cref="EvaluationOptions.SensitivitySamples"/> inputs x′ = x + u, u uniform in the L∞ ball of radius
 /// <see cref="EvaluationOptions.SensitivityRadius"/>, and measures ‖φ(x′) − φ(x)‖₂ / ‖φ(x)‖₂ over all elements
-/// (0/0 counts as 0, a change of an all-zero explanation as +∞).
+/// (an all-zero explanation divides by 1, as Captum's sensitivity_max, so its sensitivity is ‖φ(x′)‖₂).
 /// </summary>
 public static class Sensitivity
 {
@@ -41,7 +41,7 @@ public static class Sensitivity
         }, options.BatchSize).view(batch, count, -1); // (B, S, F)
         var change = (perturbed - original.unsqueeze(1)).square().sum(dim: -1).sqrt(); // (B, S)
         var norm = original.square().sum(dim: -1).sqrt().unsqueeze(1); // (B, 1)
-        var ratio = where(change.eq(0), zeros_like(change), change / norm); // x/0 = +inf
+        var ratio = change / where(norm.eq(0), ones_like(norm), norm); // a zero-norm explanation divides by 1
         return new SensitivityResult(Numerics.ToDoubles(ratio.amax([1])), Numerics.ToDoubles(ratio.mean([1])));
     }
 }

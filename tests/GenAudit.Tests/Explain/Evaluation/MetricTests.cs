@@ -54,8 +54,29 @@ public class MetricTests
         var w = Doubles(Weights);
         var x = Random(5, 4, 8);
         var options = new EvaluationOptions { InfidelityPerturbation = InfidelityPerturbation.Gaussian, InfidelityNoiseStandardDeviation = 0.3 };
-        var infidelity = Infidelity.Compute(LinearFunction(w), x, w.expand(4, 8), options: options);
+        var infidelity = Infidelity.Compute(LinearFunction(w), x, w.expand(4, 8), options: options, multipliedByInputs: false);
         Assert.All(infidelity.Raw, v => Assert.True(v < 1e-12, $"infidelity {v}"));
+        Assert.False(infidelity.MultipliedByInputs);
+    }
+
+    [Fact]
+    public void InfidelityPutsEachMethodInYehEtAlsConvention()
+    {
+        using var scope = NewDisposeScope();
+        // f(x) = w·x: the gradient w and the Shapley values w ⊙ (x − b) are both exact, each in its own convention.
+        var w = Doubles(Weights);
+        var x = Random(12, 4, 8);
+        var b = Random(13, 8);
+        var baseline = Baseline.FromTensor(b);
+        var gradient = w.expand(4, 8);
+        var shapley = w * (x - b);
+        var subsets = new EvaluationOptions();
+        Assert.All(Infidelity.Compute(LinearFunction(w), x, gradient, baseline, options: subsets, multipliedByInputs: false).Raw, v => Assert.True(v < 1e-12, $"gradient × (x − b) {v}"));
+        Assert.All(Infidelity.Compute(LinearFunction(w), x, gradient, baseline, options: subsets).Raw, v => Assert.True(v > 1e-3, $"raw gradient taken as a displacement attribution {v}"));
+        var gaussian = new EvaluationOptions { InfidelityPerturbation = InfidelityPerturbation.Gaussian, InfidelityNoiseStandardDeviation = 0.3 };
+        var divided = Infidelity.Compute(LinearFunction(w), x, shapley, baseline, options: gaussian);
+        Assert.All(divided.Raw, v => Assert.True(v < 1e-12, $"(w ⊙ (x − b)) ⊘ (x − b) {v}"));
+        Assert.True(divided.MultipliedByInputs);
     }
 
     [Fact]
@@ -81,6 +102,21 @@ public class MetricTests
             Assert.All(sensitivity.Max, v => Assert.Equal(0, v));
             Assert.All(sensitivity.Average, v => Assert.Equal(0, v));
         }
+    }
+
+    [Fact]
+    public void AZeroNormExplanationDividesByOneAsCaptum()
+    {
+        using var scope = NewDisposeScope();
+        // φ(t) = t at x = 0: ‖φ(x)‖ = 0, so each ratio is ‖u‖₂ itself, with u the seeded uniform draws in [−r, r]^F.
+        var x = zeros(3, 8, dtype: ScalarType.Float64);
+        var r = 0.1;
+        var options = new EvaluationOptions { SensitivityRadius = r, SensitivitySamples = 4 };
+        var sensitivity = Sensitivity.Compute(t => t.clone(), x, options);
+        var u = (rand([3 * 4, 8], dtype: ScalarType.Float64, generator: new Generator(0)) * 2 - 1) * r;
+        var norms = u.square().sum(dim: 1).sqrt().view(3, 4);
+        AssertClose(norms.amax([1]).data<double>().ToArray(), sensitivity.Max, 1e-12);
+        AssertClose(norms.mean([1]).data<double>().ToArray(), sensitivity.Average, 1e-12);
     }
 
     [Fact]
