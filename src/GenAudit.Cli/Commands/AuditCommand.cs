@@ -90,7 +90,7 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
         foreach (var v in result.Verdicts)
             table.AddRow(Markup.Escape(v.Threshold.Key), v.Value is { } x ? MetricTable.Format(x) : "—", Markup.Escape(v.Threshold.Describe()),
                 v.Margin is { } m ? MetricTable.Format(m) : "—",
-                v.Status switch { VerdictStatus.Pass => "[green]pass[/]", VerdictStatus.Fail => "[red]FAIL[/]", _ => "[grey]not applicable[/]" });
+                v.Status switch { VerdictStatus.Pass => "[green]pass[/]", VerdictStatus.Fail => "[red]FAIL[/]", _ => "[grey]not applicable[/]" + (v.Reason is { } why ? $" [grey]({Markup.Escape(why)})[/]" : "") });
         console.Write(table);
         console.MarkupLineInterpolated($"Report: [bold]{Path.Combine(output, "report.html")}[/] (summary.json, summary.md alongside)");
         return result.Passed ? ExitCode.Ok : ExitCode.Failed;

@@ -169,11 +169,15 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
         for (var i = 0; i < report.Ranking.Count; i++)
         {
             var m = report.Ranking[i] + ".";
-            ranked.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(report.Ranking[i]), Cell(values, m + "explainability"), Cell(values, m + "faithfulness"),
+            var control = report.Methods.First(e => e.Method == report.Ranking[i]).IsControl ? " (control)" : "";
+            ranked.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(report.Ranking[i] + control), Cell(values, m + "explainability"), Cell(values, m + "faithfulness"),
                 Cell(values, m + "robustness"), Cell(values, m + "sanity"), Cell(values, m + "deletionAuc"), Cell(values, m + "insertionAuc"), Cell(values, m + "faithfulnessCorrelation"));
         }
         console.Write(ranked);
-        console.MarkupLineInterpolated($"Trust [bold]{report.BestMethod}[/] for this model (explainability {MetricTable.Format(report.Explainability)}).");
+        if (report.NotApplicableReason is { } reason)
+            console.MarkupLineInterpolated($"[yellow]Explainability not applicable[/]: {reason}.");
+        else
+            console.MarkupLineInterpolated($"Trust [bold]{report.BestMethod}[/] for this model (explainability {MetricTable.Format(report.Explainability)}, margin over the random control {MetricTable.Format(report.Margin)}).");
         if (settings.Json is { } json)
         {
             var document = new SortedDictionary<string, object?>(StringComparer.Ordinal)
@@ -182,6 +186,9 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
                 ["checkpointStep"] = subject.Run.Step,
                 ["target"] = settings.Target,
                 ["ranking"] = report.Ranking,
+                ["recommended"] = report.BestMethod,
+                ["controls"] = report.Methods.Where(e => e.IsControl).Select(e => e.Method).ToList(),
+                ["notApplicable"] = report.NotApplicableReason,
                 ["parameters"] = report.Parameters,
             };
             foreach (var (key, value) in values) document[key] = double.IsFinite(value) ? value : null;

@@ -78,7 +78,7 @@ public static class AuditReport
         {
             var css = v.Status switch { VerdictStatus.Pass => "pass", VerdictStatus.Fail => "fail", _ => "na" };
             s.Append("<tr><td><code>").Append(E(v.Threshold.Key)).Append("</code></td><td>").Append(F(v.Value)).Append("</td><td>").Append(E(v.Threshold.Describe()))
-             .Append("</td><td>").Append(F(v.Margin)).Append("</td><td class=\"").Append(css).Append("\">").Append(Status(v.Status)).Append("</td><td>")
+             .Append("</td><td>").Append(F(v.Margin)).Append("</td><td class=\"").Append(css).Append("\">").Append(Status(v.Status)).Append(v.Reason is { } why ? "<br><small>" + E(why) + "</small>" : "").Append("</td><td>")
              .Append(Definition(v.Threshold.Key)).Append("</td></tr>\n");
         }
         s.Append("</table></section>\n");
@@ -125,11 +125,14 @@ public static class AuditReport
          .Append(Images(r, "attributions", "attribution heatmap"));
         s.Append("<h3 id=\"traversals\">Latent traversals</h3>").Append(Images(r, "traversals", "latent traversals"));
         s.Append("<h3 id=\"evaluation\">Explanation evaluation</h3><p>Recommended method: <strong>").Append(E(ex.Report.BestMethod))
-         .Append("</strong> (highest Explainability(G)). The <code>random</code> row is a control that ignores the model: a method should beat it.</p>");
+         .Append("</strong> (highest Explainability(G) among the methods that are not controls; margin over the random control ").Append(F(ex.Report.Margin))
+         .Append("). Rows marked <em>control</em> ignore the model; they are scored to show what a method must beat and are never recommended.</p>");
+        if (ex.Report.NotApplicableReason is { } notApplicable) s.Append("<p class=\"na\">Explainability not applicable: ").Append(E(notApplicable)).Append(".</p>");
         s.Append("<table><tr><th>method</th>").Append(string.Concat(ExplanationSuffixes.Select(k => $"<th>{E(k)}<br>{DirectionNote("*." + k)}</th>"))).Append("</tr>\n");
         foreach (var method in ex.Report.Ranking)
         {
-            s.Append("<tr><td>").Append(E(method)).Append(method == ex.Report.BestMethod ? " ★" : "").Append("</td>");
+            var isControl = ex.Report.Methods.First(m => m.Method == method).IsControl;
+            s.Append("<tr><td>").Append(E(method)).Append(method == ex.Report.BestMethod ? " ★" : "").Append(isControl ? " <em>(control)</em>" : "").Append("</td>");
             foreach (var suffix in ExplanationSuffixes)
                 s.Append("<td>").Append(r.Values.TryGetValue(method + "." + suffix, out var v) ? F(v) : "—").Append("</td>");
             s.Append("</tr>\n");
@@ -248,7 +251,7 @@ public static class AuditReport
         s.Append("| key | value | threshold | margin | result |\n|---|---|---|---|---|\n");
         foreach (var v in r.Verdicts)
             s.Append("| `").Append(Cell(v.Threshold.Key)).Append("` | ").Append(F(v.Value)).Append(" | ").Append(Cell(v.Threshold.Describe())).Append(" | ").Append(F(v.Margin)).Append(" | ")
-             .Append(v.Status == VerdictStatus.Fail ? "**FAIL**" : Status(v.Status)).Append(" |\n");
+             .Append(v.Status == VerdictStatus.Fail ? "**FAIL**" : Status(v.Status)).Append(v.Reason is { } why ? " (" + Cell(why) + ")" : "").Append(" |\n");
         s.Append("\nRecommended explanation method: `").Append(Cell(r.Explanations.Report.BestMethod)).Append("` (Explainability(G) ")
          .Append(F(r.Explanations.Report.Explainability)).Append(", target `").Append(Cell(r.Explanations.Target)).Append("`).\n");
         return s.ToString();

@@ -121,7 +121,7 @@ public sealed class AuditRunner(AuditOptions options)
             Options = options,
             Policy = policy,
             Values = values,
-            Verdicts = policy.Evaluate(values),
+            Verdicts = policy.Evaluate(values, explanations.Report.NotApplicableKeys()),
             Stability = stability,
             Explanations = explanations,
             Images = images,

@@ -41,7 +41,8 @@ public static class AuditStages
     }
 
     /// <summary>
-    /// Compares the attribution methods (plus the random control) on latents of generated samples. Target:
+    /// Compares the attribution methods (plus the random control, scored but never recommended) on latents of generated
+    /// samples; a target that barely varies over the latents makes explainability not applicable, with a note. Target:
     /// class:c for labelled images with c the class the generator produces most often; output:0 (x) for 2D
     /// data; disc otherwise. Gradient methods are skipped with a note for non-differentiable (ONNX) runs.
     /// </summary>
@@ -64,6 +65,7 @@ public static class AuditStages
         if (comparison.Randomisation is null) notes.Add("model-randomisation check not run: the generator's layers are not accessible; sanity is reported as not measured");
         progress?.Report($"{string.Join(", ", comparison.Methods.Select(m => m.Name))} on {spec}, n = {options.ExplainSamples}");
         var report = comparison.Evaluate();
+        if (report.NotApplicableReason is { } why) notes.Add($"explainability not applicable on {spec}: {why}");
         var heatmap = Path.Combine(folder, "attributions.png");
         AttributionHeatmap(comparison.Methods, comparison.Latents, heatmap, $"|attribution| of {spec} per latent dimension (mean over {options.ExplainSamples} samples, each row scaled to its maximum)");
         return new ExplanationStage(report, spec, reason, notes, [heatmap]);

@@ -70,7 +70,9 @@ public static class MetricCatalog
         new("seeds.*.std", "Standard deviation of a metric over runs with different seeds", MetricDirection.Lower, "[0, ∞)", "seeds"),
         new("seeds.*.cv", "Coefficient of variation of a metric over runs with different seeds", MetricDirection.Lower, "[0, ∞)", "seeds"),
 
-        new("explainability", "Explainability(G): mean explainability score of the recommended method", MetricDirection.Higher, "[0, 1]", "explainability-score"),
+        new("explainability", "Explainability(G): mean explainability score of the recommended method (never a control); absent when the target barely varies", MetricDirection.Higher, "[0, 1]", "explainability-score"),
+        new("explainability.margin", "Explainability(G) of the recommended method minus the random control's", MetricDirection.Higher, "[-1, 1]; ≈ 0 when no better than random", "explainability-score"),
+        new("explainability.targetSpread", "Spread of the explained target over the inputs: std / max(1, RMS); below 1e-3 explainability is not applicable", MetricDirection.None, "[0, ∞)", "explainability-score"),
         new("*.explainability", "Explainability score of a method", MetricDirection.Higher, "[0, 1]", "explainability-score"),
         new("*.faithfulness", "Faithfulness component of the explainability score", MetricDirection.Higher, "[0, 1]", "explainability-score"),
         new("*.robustness", "Robustness component of the explainability score", MetricDirection.Higher, "[0, 1]", "explainability-score"),

@@ -32,8 +32,8 @@ public enum VerdictStatus
     NotApplicable,
 }
 
-/// <summary>One threshold's verdict: the value, and the margin by which it clears (positive) or misses (negative) the nearer bound.</summary>
-public sealed record Verdict(Threshold Threshold, double? Value, VerdictStatus Status, double? Margin)
+/// <summary>One threshold's verdict: the value, and the margin by which it clears (positive) or misses (negative) the nearer bound; <paramref name="Reason"/> says why a key is not applicable when the run gave one.</summary>
+public sealed record Verdict(Threshold Threshold, double? Value, VerdictStatus Status, double? Margin, string? Reason = null)
 {
     /// <summary>True unless the threshold failed.</summary>
     public bool Passed => Status != VerdictStatus.Fail;
@@ -132,11 +132,15 @@ public sealed class Policy
         }
     }
 
-    /// <summary>Judges <paramref name="values"/> (the audit's numeric keys) against every threshold.</summary>
-    public IReadOnlyList<Verdict> Evaluate(IReadOnlyDictionary<string, double> values) =>
+    /// <summary>
+    /// Judges <paramref name="values"/> (the audit's numeric keys) against every threshold; a key missing from the values is not
+    /// applicable, with its reason from <paramref name="notApplicable"/> when the stage that skipped it gave one.
+    /// </summary>
+    public IReadOnlyList<Verdict> Evaluate(IReadOnlyDictionary<string, double> values, IReadOnlyDictionary<string, string>? notApplicable = null) =>
         Thresholds.Select(t =>
         {
-            if (!values.TryGetValue(t.Key, out var value)) return new Verdict(t, null, VerdictStatus.NotApplicable, null);
+            if (!values.TryGetValue(t.Key, out var value))
+                return new Verdict(t, null, VerdictStatus.NotApplicable, null, notApplicable?.GetValueOrDefault(t.Key));
             if (double.IsNaN(value)) return new Verdict(t, value, VerdictStatus.Fail, null);
             var margin = Math.Min(t.Min is { } lo ? value - lo : double.PositiveInfinity, t.Max is { } hi ? hi - value : double.PositiveInfinity);
             return new Verdict(t, value, margin >= 0 ? VerdictStatus.Pass : VerdictStatus.Fail, margin);

@@ -46,6 +46,6 @@ public class OneExplainPathTests
         Assert.True(code == 0, console.Output);
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         Assert.Equal(stage.Report.Explainability, document.RootElement.GetProperty("explainability").GetDouble());
-        Assert.Equal(stage.Report.BestMethod, document.RootElement.GetProperty("ranking")[0].GetString());
+        Assert.Equal(stage.Report.BestMethod, document.RootElement.GetProperty("recommended").GetString());
     }
 }

@@ -52,6 +52,13 @@ public sealed class EvaluationOptions
     /// <summary>Radius r of the L∞ ball the sensitivity perturbations are drawn from uniformly, in input units. Default 0.02 (as Captum).</summary>
     public double SensitivityRadius { get; init; } = 0.02;
 
+    /// <summary>
+    /// Below this spread of the target over the explained inputs (standard deviation of f(xᵢ) / max(1, RMS of f(xᵢ)))
+    /// the target counts as constant and Explainability(G) is not applicable. Default 1e-3: a thousandth of a logit or
+    /// of a pixel's range is well under what any output can show, yet above float32 rounding of order-one values (1e-7).
+    /// </summary>
+    public double ConstantTargetTolerance { get; init; } = 1e-3;
+
     /// <summary>The generator to draw from: the caller's, or a new one seeded with <see cref="Seed"/>.</summary>
     internal torch.Generator GeneratorOrSeeded(torch.Generator? generator) => generator ?? new torch.Generator(unchecked((ulong)Seed));
 
@@ -73,6 +80,7 @@ public sealed class EvaluationOptions
         Check(InfidelityNoiseStandardDeviation >= 0, nameof(InfidelityNoiseStandardDeviation), InfidelityNoiseStandardDeviation, "must be >= 0");
         Check(SensitivitySamples >= 1, nameof(SensitivitySamples), SensitivitySamples, "must be >= 1");
         Check(SensitivityRadius >= 0, nameof(SensitivityRadius), SensitivityRadius, "must be >= 0");
+        Check(ConstantTargetTolerance >= 0, nameof(ConstantTargetTolerance), ConstantTargetTolerance, "must be >= 0");
     }
 
     /// <summary>Every option, formatted invariantly, for reports.</summary>
@@ -88,5 +96,6 @@ public sealed class EvaluationOptions
         ["infidelityNoiseStandardDeviation"] = InfidelityNoiseStandardDeviation.ToString("R", CultureInfo.InvariantCulture),
         ["sensitivitySamples"] = SensitivitySamples.ToString(CultureInfo.InvariantCulture),
         ["sensitivityRadius"] = SensitivityRadius.ToString("R", CultureInfo.InvariantCulture),
+        ["constantTargetTolerance"] = ConstantTargetTolerance.ToString("R", CultureInfo.InvariantCulture),
     };
 }

@@ -14,6 +14,10 @@ public sealed record MethodEvaluation
 {
     /// <summary>Method name.</summary>
     public required string Method { get; init; }
+    /// <summary>Whether the method is a control (scored and shown, never recommended).</summary>
+    public ControlKind Control { get; init; }
+    /// <summary>True for a control.</summary>
+    public bool IsControl => Control != ControlKind.None;
     /// <summary>Normalised deletion AUC per example (lower is better).</summary>
     public required double[] DeletionAuc { get; init; }
     /// <summary>Normalised insertion AUC per example (higher is better).</summary>
@@ -49,7 +53,7 @@ public sealed record EvaluationReport
 {
     /// <summary>Per-method evaluations in the order the methods were given.</summary>
     public required IReadOnlyList<MethodEvaluation> Methods { get; init; }
-    /// <summary>Method names by Explainability(G), best first (unmeasurable scores last).</summary>
+    /// <summary>Method names by Explainability(G), best first (unmeasurable scores last); controls included.</summary>
     public required IReadOnlyList<string> Ranking { get; init; }
     /// <summary>Number of samples n.</summary>
     public required long N { get; init; }
@@ -57,13 +61,35 @@ public sealed record EvaluationReport
     public required long Seed { get; init; }
     /// <summary>The metric options used.</summary>
     public required IReadOnlyDictionary<string, string> Parameters { get; init; }
-    /// <summary>The method to trust for this model: the first of <see cref="Ranking"/>.</summary>
-    public string BestMethod => Ranking[0];
-    /// <summary>The top-level explainability: Explainability(G) of <see cref="BestMethod"/>.</summary>
-    public double Explainability => Methods.First(m => m.Method == BestMethod).Explainability;
+    /// <summary>
+    /// Spread of the target over the explained inputs relative to its scale: population standard deviation of f(xᵢ)
+    /// divided by max(1, RMS of f(xᵢ)). Below <see cref="EvaluationOptions.ConstantTargetTolerance"/> the target is
+    /// treated as constant and the explainability is not applicable.
+    /// </summary>
+    public double TargetSpread { get; init; } = double.NaN;
+    /// <summary>Why Explainability(G) is not applicable (a target that barely varies over the inputs); null when it is.</summary>
+    public string? NotApplicableReason { get; init; }
+    /// <summary>The method to trust for this model: the first method of <see cref="Ranking"/> that is not a control.</summary>
+    public string BestMethod => Ranking.First(name => !Methods.First(m => m.Method == name).IsControl);
+    /// <summary>The top-level explainability: Explainability(G) of <see cref="BestMethod"/>; NaN when not applicable.</summary>
+    public double Explainability => NotApplicableReason is null ? Methods.First(m => m.Method == BestMethod).Explainability : double.NaN;
+    /// <summary>The random control's evaluation, when one ran.</summary>
+    public MethodEvaluation? RandomControl => Methods.FirstOrDefault(m => m.Control == ControlKind.Random);
+    /// <summary>
+    /// <see cref="Explainability"/> minus the random control's Explainability(G): how far the recommended method beats an
+    /// explainer that ignores the model. NaN without a random control or when not applicable.
+    /// </summary>
+    public double Margin => RandomControl is { } random ? Explainability - random.Explainability : double.NaN;
+
+    /// <summary>The top-level keys this report does not give, each with the reason (empty when everything applies).</summary>
+    public IReadOnlyDictionary<string, string> NotApplicableKeys() => NotApplicableReason is { } reason
+        ? new Dictionary<string, string> { ["explainability"] = reason, ["explainability.margin"] = reason }
+        : new Dictionary<string, string>();
 
     /// <summary>
-    /// Flat keys for JSON: <c>explainability</c>, <c>n</c>, <c>seed</c>, and per method means over the samples of
+    /// Flat keys for JSON: <c>explainability</c> and <c>explainability.margin</c> (both absent when not applicable, see
+    /// <see cref="NotApplicableKeys"/>; the margin also without a random control), <c>explainability.targetSpread</c>,
+    /// <c>n</c>, <c>seed</c>, and per method means over the samples of
     /// <c>&lt;method&gt;.explainability</c>, <c>.faithfulness</c>, <c>.robustness</c>, <c>.sanity</c>, <c>.deletionAuc</c>,
     /// <c>.insertionAuc</c>, <c>.faithfulnessCorrelation</c>, <c>.infidelity</c>, <c>.infidelity.normalised</c>,
     /// <c>.infidelity.multipliedByInputs</c> (1 when φ was used as given, 0 when a local gradient was multiplied by (x − b) first),
@@ -72,7 +98,12 @@ public sealed record EvaluationReport
     /// </summary>
     public IReadOnlyDictionary<string, double> ToDictionary()
     {
-        var keys = new Dictionary<string, double> { ["explainability"] = Explainability, ["n"] = N, ["seed"] = Seed };
+        var keys = new Dictionary<string, double> { ["explainability.targetSpread"] = TargetSpread, ["n"] = N, ["seed"] = Seed };
+        if (NotApplicableReason is null)
+        {
+            keys["explainability"] = Explainability;
+            if (RandomControl is not null) keys["explainability.margin"] = Margin;
+        }
         foreach (var m in Methods)
         {
             var p = m.Method + ".";
@@ -131,14 +162,40 @@ public sealed class ExplanationEvaluator
         ArgumentNullException.ThrowIfNull(methods);
         ArgumentNullException.ThrowIfNull(inputs);
         if (methods.Count == 0) throw new ArgumentException("explanation evaluation: give at least one method.", nameof(methods));
+        if (methods.All(m => m.IsControl))
+            throw new ArgumentException($"explanation evaluation: {string.Join(", ", methods.Select(m => m.Name))} are all controls; give at least one method that can be recommended.", nameof(methods));
         var duplicate = methods.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"explanation evaluation: method name '{duplicate.Key}' is used twice; names key the report.", nameof(methods));
+        var spread = TargetSpreadOf(inputs);
         int done = 0, total = methods.Count * (randomisation is null ? 5 : 6);
         var evaluations = methods.Select(m => EvaluateMethod(m, inputs, baseline, mask, randomisation,
             stage => progress?.Report(new WorkProgress($"{m.Name}: {stage}", ++done, total)))).ToList();
         var ranking = evaluations.OrderByDescending(e => double.IsNaN(e.Explainability) ? double.NegativeInfinity : e.Explainability)
                                  .Select(e => e.Method).ToList();
-        return new EvaluationReport { Methods = evaluations, Ranking = ranking, N = inputs.shape[0], Seed = options.Seed, Parameters = options.ToParameters() };
+        var reason = spread < options.ConstantTargetTolerance
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"the target barely varies over the {inputs.shape[0]} explained inputs (spread {spread:G3} of its scale, below the tolerance {options.ConstantTargetTolerance:G3}): there is nothing for an explanation to explain, so explainability is not applicable")
+            : null;
+        return new EvaluationReport
+        {
+            Methods = evaluations, Ranking = ranking, N = inputs.shape[0], Seed = options.Seed, Parameters = options.ToParameters(),
+            TargetSpread = spread, NotApplicableReason = reason,
+        };
+    }
+
+    /// <summary>
+    /// Population standard deviation of f over the inputs divided by max(1, RMS of f): relative for large targets, absolute
+    /// (in the target's units, pixels in [−1, 1], logits, discriminator scores) for targets of order one or smaller, so a target
+    /// near zero is not judged by its rounding noise. 0 for a single input.
+    /// </summary>
+    double TargetSpreadOf(Tensor inputs)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var values = target(inputs.detach()).to(ScalarType.Float64).reshape(-1); // (n,)
+        var rms = values.square().mean().sqrt().item<double>();
+        var std = values.std(unbiased: false).item<double>();
+        return std / Math.Max(1, rms);
     }
 
     MethodEvaluation EvaluateMethod(ExplanationMethod method, Tensor inputs, Baseline? baseline, FeatureMask? mask, RandomisationSetup? randomisation,
@@ -172,6 +229,7 @@ public sealed class ExplanationEvaluator
         return new MethodEvaluation
         {
             Method = method.Name,
+            Control = method.Control,
             DeletionAuc = curves.DeletionAuc,
             InsertionAuc = curves.InsertionAuc,
             Curves = curves,

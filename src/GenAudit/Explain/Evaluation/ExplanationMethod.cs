@@ -13,9 +13,11 @@ public sealed class ExplanationMethod
     readonly Func<Tensor, Tensor>? attribute;
     readonly bool functionMultipliedByInputs;
 
-    ExplanationMethod(string name, Func<Tensor, AttributionResult>? explain, Func<Tensor, Tensor>? attribute, bool multipliedByInputs = true)
+    ExplanationMethod(string name, Func<Tensor, AttributionResult>? explain, Func<Tensor, Tensor>? attribute, bool multipliedByInputs = true,
+                      ControlKind control = ControlKind.None)
     {
         functionMultipliedByInputs = multipliedByInputs;
+        Control = control;
         if (string.IsNullOrWhiteSpace(name) || name.Contains('.'))
             throw new ArgumentException($"explanation method name '{name}' must be non-empty and contain no '.', since it prefixes report keys.", nameof(name));
         Name = name;
@@ -25,6 +27,12 @@ public sealed class ExplanationMethod
 
     /// <summary>Name used in report keys and the ranking, e.g. "ig".</summary>
     public string Name { get; }
+
+    /// <summary>Whether this is a control (a reference an explainer must beat), and which kind; controls are scored but never recommended.</summary>
+    public ControlKind Control { get; }
+
+    /// <summary>True for a control: scored and shown, never the recommended method.</summary>
+    public bool IsControl => Control != ControlKind.None;
 
     /// <summary>A method from a function returning a full result, e.g. <c>x => new IntegratedGradients(target).Attribute(x)</c>.</summary>
     public static ExplanationMethod FromResult(string name, Func<Tensor, AttributionResult> explain)
@@ -50,7 +58,18 @@ public sealed class ExplanationMethod
     public static ExplanationMethod RandomControl(long seed, string name = "random")
     {
         var generator = new Generator(unchecked((ulong)seed));
-        return FromFunction(name, inputs => rand(inputs.shape, dtype: inputs.dtype, generator: generator).to(inputs.device));
+        return new ExplanationMethod(name, null, inputs => rand(inputs.shape, dtype: inputs.dtype, generator: generator).to(inputs.device),
+            control: ControlKind.Random);
+    }
+
+    /// <summary>
+    /// Any other control from a function inputs (L, ...) → attributions (L, ...), e.g. an edge detector or the
+    /// input itself: scored and shown next to the methods, never recommended.
+    /// </summary>
+    public static ExplanationMethod ControlFromFunction(string name, Func<Tensor, Tensor> attribute, bool multipliedByInputs = true)
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        return new ExplanationMethod(name, null, attribute, multipliedByInputs, ControlKind.Other);
     }
 
     /// <summary>Attributions of the input's shape (the element attributions of a full result).</summary>
@@ -68,4 +87,17 @@ public sealed class ExplanationMethod
         using var result = explain!(inputs);
         return (result.Attributions.detach().clone(), result.GroupAttributions?.detach().clone(), result.CompletenessError, result.RSquared, result.MultipliedByInputs);
     }
+}
+
+/// <summary>What kind of control an <see cref="ExplanationMethod"/> is.</summary>
+public enum ControlKind
+{
+    /// <summary>Not a control: an explainer that can be recommended.</summary>
+    None,
+
+    /// <summary>The random control (uniform random attributions): <c>explainability.margin</c> is measured against it.</summary>
+    Random,
+
+    /// <summary>Any other model-agnostic reference.</summary>
+    Other,
 }
