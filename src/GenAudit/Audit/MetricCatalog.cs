@@ -43,6 +43,7 @@ public static class MetricCatalog
         new("copies.ct", "Data-copying test C_T (Meehan et al. 2020): ≤ −3 means generated samples sit closer to training samples than held-out data does", MetricDirection.Higher, "(−∞, ∞)", "data-copying"),
         new("authenticity", "Fraction of generated samples farther from their nearest training sample than its own nearest neighbour (Alaa et al. 2022); real data ≈ 0.5", MetricDirection.Higher, "[0, 1]", "authenticity"),
         new("classifier.accuracy", "Held-out accuracy of the feature classifier", MetricDirection.Higher, "[0, 1]", "feature-space"),
+        new("autoencoder.reconstructionError", "Held-out reconstruction error (MSE per value) of the autoencoder whose code is the feature space of folders without two classes", MetricDirection.Lower, "[0, 1]", "feature-space"),
         new("samples.real", "Real samples used", MetricDirection.None, "count", "feature-space"),
         new("samples.generated", "Generated samples used", MetricDirection.None, "count", "feature-space"),
         new("seed", "Seed", MetricDirection.None, "integer", "feature-space"),

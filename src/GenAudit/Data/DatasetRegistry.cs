@@ -3,8 +3,14 @@ namespace GenAudit.Data;
 /// <summary>How <see cref="DatasetRegistry.Resolve"/> loads a dataset; one place for the defaults the CLI and library share.</summary>
 public sealed record DatasetOptions
 {
-    /// <summary>Split to load for mnist and fashion-mnist; image folders and mixtures have none. Default: train.</summary>
+    /// <summary>
+    /// Split to load: the fixed files of mnist and fashion-mnist, the seeded, stratified <see cref="FolderSplit"/> of an
+    /// image folder; mixtures have none (their test set is a fresh draw). Default: train.
+    /// </summary>
     public DataSplit Split { get; init; } = DataSplit.Train;
+
+    /// <summary>How image folders are split into train and test. Default: 10% of each class held out, seed 0.</summary>
+    public FolderSplit FolderSplit { get; init; } = new();
 
     /// <summary>Side in pixels that image-folder images are resized to. Default: 28, like MNIST.</summary>
     public int ImageSize { get; init; } = 28;
@@ -43,7 +49,7 @@ public static class DatasetRegistry
             if (folder.Length == 0) throw new ArgumentException($"'{spec}': give the folder after 'fashion-mnist:', or use plain 'fashion-mnist' for {FashionMnist.DefaultFolder}.", nameof(spec));
             return FashionMnist.Load(options.Split, folder);
         }
-        if (Directory.Exists(trimmed)) return ImageFolderDataset.Load(trimmed, options.ImageSize, options.Color);
+        if (Directory.Exists(trimmed)) return ImageFolderDataset.Load(trimmed, options.ImageSize, options.Color, options.FolderSplit, options.Split);
         var looksLikePath = trimmed.Contains('/') || trimmed.Contains('\\') || trimmed.StartsWith('.');
         throw new ArgumentException(looksLikePath
             ? $"'{spec}': folder not found. Give an existing folder with one subfolder of images per class, or one of: {Forms}."

@@ -17,14 +17,18 @@ public enum ColorMode
 /// label) of PNG and JPEG files, decoded with SkiaSharp. Each image's largest centred square is
 /// resized to size×size with bilinear filtering over mipmaps (trilinear, so large downscales do not
 /// alias); transparency is composited over black. Unreadable files are skipped and listed in
-/// <see cref="ImageDataset.SkippedFiles"/>.
+/// <see cref="ImageDataset.SkippedFiles"/>. With a <see cref="FolderSplit"/> only one part of the seeded, stratified
+/// train/test split is loaded (and decoded).
 /// </summary>
 public static class ImageFolderDataset
 {
     static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
 
-    /// <summary>Loads every image under <paramref name="folder"/>'s class subfolders as size×size in the given colour mode.</summary>
-    public static ImageDataset Load(string folder, int size, ColorMode color = ColorMode.Grayscale)
+    /// <summary>
+    /// Loads the images under <paramref name="folder"/>'s class subfolders as size×size in the given colour mode: all of them
+    /// without a <paramref name="split"/>, else the <paramref name="part"/> of the split (named "&lt;folder&gt;-train" or "-test").
+    /// </summary>
+    public static ImageDataset Load(string folder, int size, ColorMode color = ColorMode.Grayscale, FolderSplit? split = null, DataSplit part = DataSplit.Train)
     {
         if (size <= 0 || size > 4096) throw new ArgumentOutOfRangeException(nameof(size), $"Image size must be between 1 and 4096 pixels, not {size}.");
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: image folder not found.");
@@ -46,14 +50,17 @@ public static class ImageFolderDataset
         {
             var files = Directory.GetFiles(classDirectories[label], "*", SearchOption.AllDirectories)
                 .Where(f => !Path.GetFileName(f).StartsWith('.'))
-                .Order(StringComparer.Ordinal);
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            var inPart = PartFilter(folder, files.Where(IsImageFile).ToList(), split, part);
             foreach (var file in files)
             {
-                if (!Extensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
+                if (!IsImageFile(file))
                 {
                     skipped.Add(new SkippedFile(file, "not a .png, .jpg or .jpeg file"));
                     continue;
                 }
+                if (!inPart(file)) continue;
                 var (pixels, reason) = Decode(file, size, color);
                 if (pixels is null)
                 {
@@ -64,6 +71,9 @@ public static class ImageFolderDataset
                 labels.Add(label);
             }
         }
+        if (images.Count == 0 && split is not null && part == DataSplit.Test)
+            throw new InvalidDataException(
+                $"{folder}: no held-out images: the test split holds {split.TestFraction:P0} of every class with at least 2 images, and no class has 2; add images to the class subfolders.");
         if (images.Count == 0)
             throw new InvalidDataException(
                 $"{folder}: no readable PNG or JPEG images in {classDirectories.Length} class subfolders ({skipped.Count} files skipped" +
@@ -73,8 +83,20 @@ public static class ImageFolderDataset
         var all = new byte[(long)images.Count * sampleSize];
         for (var i = 0; i < images.Count; i++) images[i].CopyTo(all, (long)i * sampleSize);
         var classNames = classDirectories.Select(Path.GetFileName).Select(n => n!).ToArray();
-        return new ImageDataset(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), all, images.Count, channels, size, size,
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        if (split is not null) name += part == DataSplit.Test ? "-test" : "-train";
+        return new ImageDataset(name, all, images.Count, channels, size, size,
             labels.ToArray(), classNames, skipped);
+    }
+
+    static bool IsImageFile(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
+    /// <summary>Whether a file of one class belongs to the requested part of the split (every file without a split).</summary>
+    static Func<string, bool> PartFilter(string folder, IReadOnlyList<string> imageFiles, FolderSplit? split, DataSplit part)
+    {
+        if (split is null) return _ => true;
+        var heldOut = split.HeldOut(imageFiles.Select(f => Path.GetRelativePath(folder, f)).ToList());
+        return file => heldOut.Contains(Path.GetRelativePath(folder, file)) == (part == DataSplit.Test);
     }
 
     /// <summary>Decodes one file to (C, size, size) bytes, or returns null and the reason it cannot be used.</summary>

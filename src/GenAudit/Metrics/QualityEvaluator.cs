@@ -100,12 +100,15 @@ public sealed record QualityEvaluation(
     CopyDetectionResult Copies, int[] CopyTrainingIndices, CopyCandidate[] ClosestPairs, double? ClassifierAccuracy,
     float[] RealFeatures, float[] GeneratedFeatures, AuthenticityResult Authenticity, DataCopyingResult? DataCopying)
 {
+    /// <summary>Held-out reconstruction error of the autoencoder whose code is the feature space (unlabelled and one-class image folders); null otherwise.</summary>
+    public double? AutoencoderReconstructionError { get; init; }
+
     /// <summary>The keys of <see cref="ToFlatDictionary"/>, in output order.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [
         "fid", "kid.mean", "kid.std", "precision", "recall", "density", "coverage", "improvedPrecision", "improvedRecall",
         "isScore", "isScore.std", "modes.captured", "modes.highQuality", "modes.reverseKl", "classes.covered", "classes.kl",
-        "conditionAccuracy", "copies.fraction", "copies.ct", "authenticity", "classifier.accuracy", "samples.real", "samples.generated", "seed",
+        "conditionAccuracy", "copies.fraction", "copies.ct", "authenticity", "classifier.accuracy", "autoencoder.reconstructionError", "samples.real", "samples.generated", "seed",
     ];
 
     /// <summary>Every key of <see cref="Keys"/> with its value; null when the metric does not apply (see docs/metrics-evaluate.md).</summary>
@@ -134,6 +137,7 @@ public sealed record QualityEvaluation(
             ["copies.ct"] = DataCopying?.Ct,
             ["authenticity"] = Authenticity.Score,
             ["classifier.accuracy"] = ClassifierAccuracy,
+            ["autoencoder.reconstructionError"] = AutoencoderReconstructionError,
             ["samples.real"] = RealCount,
             ["samples.generated"] = GeneratedCount,
             ["seed"] = Seed,
@@ -279,7 +283,8 @@ public sealed class QualityEvaluator
         steps?.Report(new WorkProgress("copy detection", 4, EvaluationSteps));
 
         return new QualityEvaluation(options.Seed, realCount, n, trainIndices.Length, d, fid, kid, prdc, improved, inceptionScore,
-            modes, classes, conditionAccuracy, copies, trainIndices, closest, extractor.ClassifierAccuracy, real, generated, authenticity, dataCopying);
+            modes, classes, conditionAccuracy, copies, trainIndices, closest, extractor.ClassifierAccuracy, real, generated, authenticity, dataCopying)
+        { AutoencoderReconstructionError = extractor.ReconstructionError };
     }
 
     /// <summary>Stages <see cref="Evaluate"/> reports: real features, generated samples, metrics, copy detection.</summary>

@@ -9,7 +9,7 @@ namespace GenAudit.Runs;
 /// A run opened for measurement: its generator, its training and held-out data, and the feature
 /// space every analysis shares, chosen by the output kind (<see cref="FeatureSpaces"/>): the feature
 /// classifier's penultimate layer for labelled images (trained once per data fingerprint and cached),
-/// the points themselves for 2D data, and the flattened pixels for unlabelled image folders.
+/// the points themselves for 2D data, and a convolutional autoencoder's code for image folders without two classes.
 /// </summary>
 public sealed class AuditSubject : IDisposable
 {
@@ -36,7 +36,7 @@ public sealed class AuditSubject : IDisposable
     /// <summary>The training data the run was trained on.</summary>
     public Dataset Train { get; }
 
-    /// <summary>Held-out data: the test split of MNIST/Fashion-MNIST, a fresh draw (seed 1) of a 2D mixture, the same images for a folder.</summary>
+    /// <summary>Held-out data: the test split of MNIST/Fashion-MNIST, a fresh draw (seed 1) of a 2D mixture, the seeded, stratified test split of a folder (<see cref="FolderSplit"/>).</summary>
     public Dataset Test { get; }
 
     /// <summary>The shared feature space.</summary>
@@ -81,7 +81,7 @@ public sealed class AuditSubject : IDisposable
                 throw new InvalidDataException($"{run.Directory.Manifest}: the generator produces [{string.Join(", ", run.Generator.OutputShape)}] but data '{spec}' holds [{string.Join(", ", train.SampleShape)}]");
 
             var output = OutputKinds.Of(train.SampleShape);
-            var (extractor, classifier) = FeatureSpaces.For(output).Open(train, test, spec, progress);
+            var (extractor, classifier) = FeatureSpaces.For(output, train).Open(train, test, spec, progress);
             return new AuditSubject(run, train, test, output, extractor, classifier, warning);
         }
         catch

@@ -15,6 +15,9 @@ public interface IFeatureExtractor
     /// <summary>Held-out accuracy of the underlying classifier, or null when there is none.</summary>
     double? ClassifierAccuracy { get; }
 
+    /// <summary>Held-out reconstruction error of the underlying autoencoder (its quality as an extractor), or null when there is none.</summary>
+    double? ReconstructionError => null;
+
     /// <summary>
     /// Features (B, D) and class probabilities (B, K), or null when <see cref="ClassCount"/> is 0, of a batch
     /// of samples (B, ...); computed under no_grad, returned as new float32 CPU tensors owned by the caller.

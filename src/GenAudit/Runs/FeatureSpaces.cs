@@ -3,11 +3,15 @@ using GenAudit.Models;
 
 namespace GenAudit.Runs;
 
-/// <summary>The feature space of one output kind: where quality, coverage, memorisation and feature-based stability are measured.</summary>
+/// <summary>
+/// A feature space: where quality, coverage, memorisation and feature-based stability are measured. Each provider
+/// says which data it serves; <see cref="FeatureSpaces.For"/> takes the first that does, so a new kind of data or
+/// extractor is a new provider, not a branch.
+/// </summary>
 public interface IFeatureSpaceProvider
 {
-    /// <summary>The output kind served.</summary>
-    OutputKind Kind { get; }
+    /// <summary>Whether this provider serves data of <paramref name="kind"/> like <paramref name="train"/>.</summary>
+    bool Serves(OutputKind kind, Dataset train);
 
     /// <summary>
     /// The extractor for data <paramref name="train"/> (held-out <paramref name="test"/>, named <paramref name="dataName"/>
@@ -16,20 +20,25 @@ public interface IFeatureSpaceProvider
     (IFeatureExtractor Extractor, TrainedFeatureClassifier? Classifier) Open(Dataset train, Dataset test, string dataName, IProgress<string>? progress);
 }
 
-/// <summary>The feature-space provider of each output kind.</summary>
+/// <summary>The feature-space providers, most specific first.</summary>
 public static class FeatureSpaces
 {
-    static readonly IFeatureSpaceProvider[] Providers = [new PointFeatureSpace(), new ImageFeatureSpace()];
+    static readonly IFeatureSpaceProvider[] Providers = [new PointFeatureSpace(), new ClassifierFeatureSpace(), new AutoencoderFeatureSpace()];
 
-    /// <summary>The provider of <paramref name="kind"/>.</summary>
-    public static IFeatureSpaceProvider For(OutputKind kind) => Providers.Single(p => p.Kind == kind);
+    /// <summary>The first provider that serves <paramref name="kind"/> and <paramref name="train"/>.</summary>
+    public static IFeatureSpaceProvider For(OutputKind kind, Dataset train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        return Providers.FirstOrDefault(p => p.Serves(kind, train))
+            ?? throw new ArgumentException($"No feature space serves {kind} data like '{train.Name}' ([{string.Join(", ", train.SampleShape)}]).", nameof(train));
+    }
 }
 
 /// <summary>Points are their own features.</summary>
 public sealed class PointFeatureSpace : IFeatureSpaceProvider
 {
     /// <inheritdoc />
-    public OutputKind Kind => OutputKind.Points;
+    public bool Serves(OutputKind kind, Dataset train) => kind == OutputKind.Points;
 
     /// <inheritdoc />
     public (IFeatureExtractor Extractor, TrainedFeatureClassifier? Classifier) Open(Dataset train, Dataset test, string dataName, IProgress<string>? progress)
@@ -39,25 +48,16 @@ public sealed class PointFeatureSpace : IFeatureSpaceProvider
     }
 }
 
-/// <summary>
-/// Labelled images: the feature classifier's penultimate layer (trained once per data fingerprint and cached);
-/// unlabelled images: the flattened pixels.
-/// </summary>
-public sealed class ImageFeatureSpace : IFeatureSpaceProvider
+/// <summary>Images with at least two classes: the feature classifier's penultimate layer (trained once per data fingerprint and cached).</summary>
+public sealed class ClassifierFeatureSpace : IFeatureSpaceProvider
 {
     /// <inheritdoc />
-    public OutputKind Kind => OutputKind.Images;
+    public bool Serves(OutputKind kind, Dataset train) => kind == OutputKind.Images && train.Labels is not null && train.ClassNames.Count >= 2;
 
     /// <inheritdoc />
     public (IFeatureExtractor Extractor, TrainedFeatureClassifier? Classifier) Open(Dataset train, Dataset test, string dataName, IProgress<string>? progress)
     {
-        ArgumentNullException.ThrowIfNull(train);
-        if (train.Labels is not null && train.ClassNames.Count >= 2)
-        {
-            var classifier = FeatureClassifierCache.GetOrTrain(train, test, progress: progress);
-            return (new ClassifierFeatureExtractor(classifier), classifier);
-        }
-        progress?.Report($"'{dataName}' has no class labels: features are the flattened pixels");
-        return (new IdentityFeatureExtractor(train.SampleSize), null);
+        var classifier = FeatureClassifierCache.GetOrTrain(train, test, progress: progress);
+        return (new ClassifierFeatureExtractor(classifier), classifier);
     }
 }
