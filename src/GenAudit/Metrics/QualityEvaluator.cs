@@ -87,7 +87,7 @@ public sealed record CopyCandidate(int GeneratedIndex, int TrainingIndex, double
 /// <param name="Copies">Copy detection; its indices refer to rows of the training subsample (<see cref="CopyTrainingIndices"/>).</param>
 /// <param name="CopyTrainingIndices">Training-dataset index of each row of the copy-detection reference.</param>
 /// <param name="Authenticity">Authenticity (Alaa et al. 2022) against the same training reference as copy detection.</param>
-/// <param name="DataCopying">The data-copying test C_T (Meehan et al. 2020); null when the held-out split is the training data itself (image folders, mixtures drawn with one seed).</param>
+/// <param name="DataCopying">The data-copying test C_T (Meehan et al. 2020); null when the held-out split is the training data itself.</param>
 /// <param name="ClosestPairs">The generated samples nearest to the training set, nearest first, with dataset indices.</param>
 /// <param name="ClassifierAccuracy">Held-out accuracy of the feature classifier; null for 2D data.</param>
 /// <param name="RealFeatures">Real features (RealCount × FeatureSize), row-major.</param>
