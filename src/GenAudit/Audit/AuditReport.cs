@@ -224,6 +224,7 @@ public static class AuditReport
                 ["min"] = v.Threshold.Min,
                 ["max"] = v.Threshold.Max,
                 ["margin"] = Finite(v.Margin),
+                ["reason"] = v.Reason,
             }).ToList(),
             ["values"] = r.Values.ToDictionary(kv => kv.Key, kv => Finite(kv.Value)),
             ["explanations"] = new Dictionary<string, object?>
@@ -231,6 +232,9 @@ public static class AuditReport
                 ["target"] = r.Explanations.Target,
                 ["recommended"] = r.Explanations.Report.BestMethod,
                 ["ranking"] = r.Explanations.Report.Ranking,
+                ["recommended"] = r.Explanations.Report.BestMethod,
+                ["controls"] = r.Explanations.Report.Methods.Where(m => m.IsControl).Select(m => m.Method).ToList(),
+                ["notApplicable"] = r.Explanations.Report.NotApplicableReason,
             },
             ["dynamicsFlags"] = r.Stability.DynamicsFlags?.Select(f => f.ToString()).ToList(),
             ["images"] = r.Images.Values.SelectMany(p => p).Select(p => Path.GetRelativePath(folder, p)).ToList(),
