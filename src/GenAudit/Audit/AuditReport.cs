@@ -232,7 +232,6 @@ public static class AuditReport
                 ["target"] = r.Explanations.Target,
                 ["recommended"] = r.Explanations.Report.BestMethod,
                 ["ranking"] = r.Explanations.Report.Ranking,
-                ["recommended"] = r.Explanations.Report.BestMethod,
                 ["controls"] = r.Explanations.Report.Methods.Where(m => m.IsControl).Select(m => m.Method).ToList(),
                 ["notApplicable"] = r.Explanations.Report.NotApplicableReason,
             },
