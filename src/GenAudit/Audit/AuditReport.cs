@@ -25,9 +25,9 @@ public static class AuditReport
         var html = Path.Combine(folder, "report.html");
         var json = Path.Combine(folder, "summary.json");
         var md = Path.Combine(folder, "summary.md");
-        File.WriteAllText(html, Html(result));
-        File.WriteAllText(json, SummaryJson(result, folder));
-        File.WriteAllText(md, Markdown(result));
+        Core.AtomicFile.WriteAllText(html, Html(result));
+        Core.AtomicFile.WriteAllText(json, SummaryJson(result, folder));
+        Core.AtomicFile.WriteAllText(md, Markdown(result));
         return (html, json, md);
     }
 
@@ -242,15 +242,26 @@ public static class AuditReport
     public static string Markdown(AuditResult r)
     {
         static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ").Replace("<", "&lt;").Replace(">", "&gt;");
+        // A code span is fenced by a backtick run longer than any inside the text (CommonMark), so a
+        // run path or key holding backticks cannot close it early and inject markup into a PR comment.
+        static string Code(string text)
+        {
+            var cell = Cell(text);
+            int longest = 0, run = 0;
+            foreach (var c in cell) longest = Math.Max(longest, run = c == '`' ? run + 1 : 0);
+            var fence = new string('`', longest + 1);
+            var pad = cell.StartsWith('`') || cell.EndsWith('`') ? " " : "";
+            return fence + pad + cell + pad + fence;
+        }
         var s = new StringBuilder();
         s.Append("## GenAudit: ").Append(r.Passed ? "✅ PASS" : "❌ FAIL").Append("\n\n");
-        s.Append("Run `").Append(Cell(r.Card.RunPath)).Append("` (step ").Append(r.Card.Step).Append("), policy `").Append(Cell(r.Policy.Source)).Append("`.\n\n");
+        s.Append("Run ").Append(Code(r.Card.RunPath)).Append(" (step ").Append(r.Card.Step).Append("), policy ").Append(Code(r.Policy.Source)).Append(".\n\n");
         s.Append("| key | value | threshold | margin | result |\n|---|---|---|---|---|\n");
         foreach (var v in r.Verdicts)
-            s.Append("| `").Append(Cell(v.Threshold.Key)).Append("` | ").Append(F(v.Value)).Append(" | ").Append(Cell(v.Threshold.Describe())).Append(" | ").Append(F(v.Margin)).Append(" | ")
+            s.Append("| ").Append(Code(v.Threshold.Key)).Append(" | ").Append(F(v.Value)).Append(" | ").Append(Cell(v.Threshold.Describe())).Append(" | ").Append(F(v.Margin)).Append(" | ")
              .Append(v.Status == VerdictStatus.Fail ? "**FAIL**" : Status(v.Status)).Append(" |\n");
-        s.Append("\nRecommended explanation method: `").Append(Cell(r.Explanations.Report.BestMethod)).Append("` (Explainability(G) ")
-         .Append(F(r.Explanations.Report.Explainability)).Append(", target `").Append(Cell(r.Explanations.Target)).Append("`).\n");
+        s.Append("\nRecommended explanation method: ").Append(Code(r.Explanations.Report.BestMethod)).Append(" (Explainability(G) ")
+         .Append(F(r.Explanations.Report.Explainability)).Append(", target ").Append(Code(r.Explanations.Target)).Append(").\n");
         return s.ToString();
     }
 }
