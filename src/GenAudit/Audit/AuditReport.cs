@@ -238,21 +238,25 @@ public static class AuditReport
         return JsonSerializer.Serialize(document, Core.Json.Options) + "\n";
     }
 
+    /// <summary>
+    /// A Markdown code span around <paramref name="text"/>, fenced by a backtick run longer than any
+    /// inside it (CommonMark), so a run path or key holding backticks cannot close the span early and
+    /// inject markup into a pull-request comment.
+    /// </summary>
+    internal static string CodeSpan(string text)
+    {
+        int longest = 0, run = 0;
+        foreach (var c in text) longest = Math.Max(longest, run = c == '`' ? run + 1 : 0);
+        var fence = new string('`', longest + 1);
+        var pad = text.StartsWith('`') || text.EndsWith('`') ? " " : "";
+        return fence + pad + text + pad + fence;
+    }
+
     /// <summary>summary.md: the verdict table for a pull-request comment.</summary>
     public static string Markdown(AuditResult r)
     {
         static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ").Replace("<", "&lt;").Replace(">", "&gt;");
-        // A code span is fenced by a backtick run longer than any inside the text (CommonMark), so a
-        // run path or key holding backticks cannot close it early and inject markup into a PR comment.
-        static string Code(string text)
-        {
-            var cell = Cell(text);
-            int longest = 0, run = 0;
-            foreach (var c in cell) longest = Math.Max(longest, run = c == '`' ? run + 1 : 0);
-            var fence = new string('`', longest + 1);
-            var pad = cell.StartsWith('`') || cell.EndsWith('`') ? " " : "";
-            return fence + pad + cell + pad + fence;
-        }
+        static string Code(string text) => CodeSpan(Cell(text));
         var s = new StringBuilder();
         s.Append("## GenAudit: ").Append(r.Passed ? "✅ PASS" : "❌ FAIL").Append("\n\n");
         s.Append("Run ").Append(Code(r.Card.RunPath)).Append(" (step ").Append(r.Card.Step).Append("), policy ").Append(Code(r.Policy.Source)).Append(".\n\n");

@@ -17,6 +17,9 @@ public static class PyTorchStateDict
     /// <summary>Largest file GenAudit reads (2 GiB); bigger checkpoints are refused before anything is read.</summary>
     public const long MaxFileBytes = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>Largest data.pkl read (64 MiB): a state dict's pickle holds names and shapes, a few kB per tensor; the tensor data lives in other entries.</summary>
+    public const long MaxPickleBytes = 64L << 20;
+
     static readonly Dictionary<string, (ScalarType Type, int Size)> StorageDtypes = new()
     {
         ["FloatStorage"] = (ScalarType.Float32, 4),
@@ -73,6 +76,16 @@ public static class PyTorchStateDict
         {
             throw new InvalidDataException($"{name}: {DescribeNonZip(path)}");
         }
+        try
+        {
+            // The central directory is read lazily, on first use of Entries.
+            _ = archive.Entries.Count;
+        }
+        catch (InvalidDataException e)
+        {
+            archive.Dispose();
+            throw new InvalidDataException($"{name}: the zip directory is corrupt ({e.Message}); copy the file again");
+        }
         using (archive)
         {
             var pickles = archive.Entries.Where(e => e.FullName == "data.pkl" || (e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)).ToList();
@@ -83,6 +96,8 @@ public static class PyTorchStateDict
             if (archive.GetEntry(prefix + "byteorder") is { } order && ReadText(order, name, budget) is var text && text != "little")
                 throw new InvalidDataException($"{name}: the checkpoint was written on a '{text}'-endian machine; only little-endian checkpoints are supported");
 
+            if (pickles[0].Length > MaxPickleBytes)
+                throw new InvalidDataException($"{name}: {pickles[0].FullName} claims {pickles[0].Length:N0} bytes, more than the {MaxPickleBytes:N0} a state dict's pickle can need; the file is corrupt or not a state dict");
             var root = RestrictedUnpickler.Load(ReadEntry(pickles[0], name, budget), $"{name} ({pickles[0].FullName})");
             var stateDict = SelectStateDict(root, key, name);
             var storages = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -140,10 +155,16 @@ public static class PyTorchStateDict
             long expected = checked(pickled.Storage.ElementCount * size);
             if (entry.Length != expected)
                 throw new InvalidDataException($"{file}: storage {entryName} holds {entry.Length} bytes but the pickle says {pickled.Storage.ElementCount} × {pickled.Storage.TypeName} ({expected} bytes)");
-            var bytes = ReadEntry(entry, file, budget);
-            storage = torch.empty(pickled.Storage.ElementCount, dtype);
-            bytes.CopyTo(storage.bytes);
-            storage = storage.DetachFromDisposeScope();
+            storage = torch.empty(pickled.Storage.ElementCount, dtype).DetachFromDisposeScope();
+            try
+            {
+                ReadInto(entry, file, budget, storage);
+            }
+            catch
+            {
+                storage.Dispose();
+                throw;
+            }
             storages[pickled.Storage.Key] = storage;
         }
         if (storage.dtype != dtype)
@@ -173,7 +194,8 @@ public static class PyTorchStateDict
         }
     }
 
-    static byte[] ReadEntry(ZipArchiveEntry entry, string file, ReadBudget budget)
+    /// <summary>Checks an entry before anything is allocated for it: stored, not beyond what one array holds, within the archive's budget.</summary>
+    static void Admit(ZipArchiveEntry entry, string file, ReadBudget budget)
     {
         // A stored entry occupies exactly its length in the file; torch.save writes nothing else.
         if (entry.CompressedLength != entry.Length)
@@ -181,6 +203,34 @@ public static class PyTorchStateDict
         if (entry.Length > Array.MaxLength)
             throw new InvalidDataException($"{file}: entry {entry.FullName} holds {entry.Length} bytes, more than one array can hold ({Array.MaxLength}); save the state dict as .safetensors or split it");
         budget.Take(entry, file);
+    }
+
+    /// <summary>Streams a storage entry straight into the tensor's memory, so a large storage is held once, not twice.</summary>
+    static void ReadInto(ZipArchiveEntry entry, string file, ReadBudget budget, Tensor storage)
+    {
+        Admit(entry, file, budget);
+        var target = storage.bytes;
+        try
+        {
+            using var stream = entry.Open();
+            var buffer = new byte[(int)Math.Min(1 << 20, Math.Max(1, entry.Length))];
+            for (long done = 0; done < entry.Length;)
+            {
+                var chunk = (int)Math.Min(buffer.Length, entry.Length - done);
+                stream.ReadExactly(buffer, 0, chunk);
+                buffer.AsSpan(0, chunk).CopyTo(target.Slice((int)done, chunk));
+                done += chunk;
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+        {
+            throw new InvalidDataException($"{file}: entry {entry.FullName} cannot be read ({e.Message}); the file is truncated or corrupt");
+        }
+    }
+
+    static byte[] ReadEntry(ZipArchiveEntry entry, string file, ReadBudget budget)
+    {
+        Admit(entry, file, budget);
         var buffer = new byte[entry.Length];
         try
         {

@@ -143,12 +143,12 @@ public sealed class Trainer : IDisposable
                 try
                 {
                     HistoryFile.Append(_run.History, entry);
+                    _tensorBoard?.Append(entry);
                 }
                 catch (IOException e)
                 {
                     throw WriteFailed($"the history entry of step {_step}", e);
                 }
-                _tensorBoard?.Append(entry);
             }
             var reported = new TrainingProgress(_step, _config.Steps, metrics.Values, clock.Elapsed);
             progress?.Report(reported);
@@ -233,20 +233,19 @@ public sealed class Trainer : IDisposable
     string WriteCheckpoint()
     {
         using var scope = NewDisposeScope();
-        string folder;
         try
         {
-            folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
+            var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
+            _observer?.OnCheckpoint(new TrainingCheckpoint(_step, folder, _run, _config, _stepper.Sampler, _data));
+            // The sample grid an observer (Rendering.CheckpointCharts) drew for this checkpoint, if any, goes to TensorBoard too.
+            var samples = Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png");
+            if (_tensorBoard is not null && File.Exists(samples)) _tensorBoard.AddSamples(_step, samples);
+            return folder;
         }
         catch (IOException e) when (e is not CheckpointWriteException)
         {
-            throw WriteFailed($"the checkpoint of step {_step}", e);
+            throw WriteFailed($"the checkpoint of step {_step} (or its sample grid)", e);
         }
-        _observer?.OnCheckpoint(new TrainingCheckpoint(_step, folder, _run, _config, _stepper.Sampler, _data));
-        // The sample grid an observer (Rendering.CheckpointCharts) drew for this checkpoint, if any, goes to TensorBoard too.
-        var samples = Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png");
-        if (_tensorBoard is not null && File.Exists(samples)) _tensorBoard.AddSamples(_step, samples);
-        return folder;
     }
 
     /// <inheritdoc />
