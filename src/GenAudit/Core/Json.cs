@@ -46,5 +46,10 @@ public static class Json
         {
             throw new InvalidDataException($"{path}: malformed JSON at line {e.LineNumber + 1}: {e.Message}");
         }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // Valid JSON of the wrong shape, e.g. a layer without its "type" discriminator (found by fuzzing).
+            throw new InvalidDataException($"{path}: not a valid {typeof(T).Name} ({e.Message})");
+        }
     }
 }

@@ -110,6 +110,8 @@ public static class SafeTensors
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
+        // JsonDocument leaves invalid UTF-8 inside names and strings to be found when they are read (found by fuzzing).
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new InvalidDataException($"{name}: the header is not valid UTF-8; not a safetensors file");
         JsonDocument document;
         try { document = JsonDocument.Parse(header); }
         catch (JsonException e) { throw new InvalidDataException($"{name}: the header is not valid JSON ({e.Message}); not a safetensors file"); }
@@ -124,6 +126,9 @@ public static class SafeTensors
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
+                // A JSON escape of a lone surrogate ("\udc00") is valid JSON but no string; reading such a name throws.
+                try { _ = property.Name; }
+                catch (InvalidOperationException e) { throw new InvalidDataException($"{name}: the header holds a name that is not a string ({e.Message})"); }
                 if (!seen.Add(property.Name)) throw new InvalidDataException($"{name}: the header names '{property.Name}' twice; the file is corrupt or was edited by hand");
                 if (property.Name == "__metadata__")
                 {
@@ -160,12 +165,19 @@ public static class SafeTensors
     {
         if (value.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{file}: __metadata__ is a JSON {value.ValueKind.ToString().ToLowerInvariant()}, not an object of strings");
-        foreach (var m in value.EnumerateObject())
+        try
         {
-            if (m.Value.ValueKind != JsonValueKind.String)
-                throw new InvalidDataException($"{file}: __metadata__ entry '{m.Name}' is a JSON {m.Value.ValueKind.ToString().ToLowerInvariant()}; safetensors metadata values are strings");
-            if (!metadata.TryAdd(m.Name, m.Value.GetString()!))
-                throw new InvalidDataException($"{file}: __metadata__ names '{m.Name}' twice; the file is corrupt or was edited by hand");
+            foreach (var m in value.EnumerateObject())
+            {
+                if (m.Value.ValueKind != JsonValueKind.String)
+                    throw new InvalidDataException($"{file}: __metadata__ entry '{m.Name}' is a JSON {m.Value.ValueKind.ToString().ToLowerInvariant()}; safetensors metadata values are strings");
+                if (!metadata.TryAdd(m.Name, m.Value.GetString()!))
+                    throw new InvalidDataException($"{file}: __metadata__ names '{m.Name}' twice; the file is corrupt or was edited by hand");
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"{file}: __metadata__ holds text that is not a string ({e.Message})");
         }
     }
 
