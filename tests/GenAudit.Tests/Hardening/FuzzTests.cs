@@ -19,10 +19,10 @@ public class FuzzTests
     public void EveryMutatedInputEndsInADocumentedErrorNamingTheFile(string name)
     {
         var target = FuzzTargets.All.Single(t => t.Name == name);
-        // A fixed CsCheck seed keeps the suite reproducible; the benchmark run draws fresh ones.
-        var report = FuzzHarness.Run([target], Corpus(), iterationsPerTarget: 60, seed: "0N0XIzNsQ0O2");
+        // The first input comes from a fixed CsCheck seed, the rest are fresh; a failure prints the seed that reproduces it.
+        var report = FuzzHarness.Run([target], Corpus(), iterationsPerTarget: 150, seed: "0N0XIzNsQ0O2");
         Assert.True(report.Violations.Count == 0, string.Join("\n\n", report.Violations));
-        Assert.True(report.Executions[name] > 60);
+        Assert.True(report.Executions[name] > 150);
     }
 
     [Fact]
