@@ -77,7 +77,7 @@ public static class IdxReader
 
         if (recordedSize > MaxDecompressedBytes)
             throw new InvalidDataException(
-                $"{name}: the gzip trailer records {recordedSize} decompressed bytes, more than GenAudit's limit of {MaxDecompressedBytes} for an IDX file; the file is damaged or not a dataset.");
+                $"{name}: the gzip stream is truncated or damaged, or a decompression bomb: its trailer records {recordedSize} decompressed bytes, more than GenAudit's limit of {MaxDecompressedBytes} for an IDX file; {Redownload}.");
         var decompressed = new MemoryStream();
         using (var gzip = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true))
         {
@@ -89,7 +89,7 @@ public static class IdxReader
                 // after at most one buffer more than the claim, whatever the compression ratio.
                 if (decompressed.Length + read > recordedSize)
                     throw new InvalidDataException(
-                        $"{name}: the gzip stream decompresses to more than the {recordedSize} bytes its trailer records; the file is damaged or a decompression bomb, {Redownload}.");
+                        $"{name}: the gzip stream is truncated or damaged, or a decompression bomb: it decompresses to more than the {recordedSize} bytes its trailer records; {Redownload}.");
                 decompressed.Write(buffer, 0, read);
             }
         }
