@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using CsCheck;
 
 namespace GenAudit.Tests.Hardening.Fuzz;
@@ -192,7 +191,4 @@ public static class FuzzHarness
         }
         return new FuzzReport(executions, violations, clock.Elapsed);
     }
-
-    /// <summary>Text of a small JSON seed, for the JSON targets.</summary>
-    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }
