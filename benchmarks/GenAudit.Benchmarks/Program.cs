@@ -12,6 +12,10 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 if (args.Length > 0 && args[0] == "training-overhead") return GenAudit.Benchmarks.TrainingOverhead.Run(args[1..]);
 if (args.Length > 0 && args[0] == "numerics-probe") return GenAudit.Benchmarks.NumericsProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "mode-collapse") return GenAudit.Benchmarks.ModeCollapseBenchmark.Run(args[1..]);
+// Fuzzing every reader of outside data: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- fuzz --iterations 2000
+// Two concurrent trains and a train beside a CPU hog, with and without OMP_WAIT_POLICY=PASSIVE (needs an idle machine): ... -- busy-machine
+if (args.Length > 0 && args[0] == "busy-machine") return GenAudit.Benchmarks.BusyMachine.Run(args[1..]);
+if (args.Length > 0 && args[0] == "fuzz") return GenAudit.Benchmarks.FuzzCommand.Run(args[1..]);
 if (args.Length > 0 && args[0] == "kernelshap-accuracy") return GenAudit.Benchmarks.KernelShapAccuracy.Run(args[1..]);
 
 var config = DefaultConfig.Instance

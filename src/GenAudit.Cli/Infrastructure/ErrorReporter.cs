@@ -33,6 +33,7 @@ static class ErrorReporter
         var (label, code) = exception switch
         {
             TrainingDivergedException => ("training diverged", ExitCode.Failed),
+            CheckpointWriteException => ("training stopped", ExitCode.Failed),
             TorchUnavailableException => ("libtorch unavailable", ExitCode.Usage),
             CommandAppException or ArgumentException or InvalidDataException or FileNotFoundException
                 or DirectoryNotFoundException or FormatException or NotSupportedException => ("error", ExitCode.Usage),

@@ -25,9 +25,9 @@ public static class AuditReport
         var html = Path.Combine(folder, "report.html");
         var json = Path.Combine(folder, "summary.json");
         var md = Path.Combine(folder, "summary.md");
-        File.WriteAllText(html, Html(result));
-        File.WriteAllText(json, SummaryJson(result, folder));
-        File.WriteAllText(md, Markdown(result));
+        Core.AtomicFile.WriteAllText(html, Html(result));
+        Core.AtomicFile.WriteAllText(json, SummaryJson(result, folder));
+        Core.AtomicFile.WriteAllText(md, Markdown(result));
         return (html, json, md);
     }
 
@@ -244,19 +244,34 @@ public static class AuditReport
         return JsonSerializer.Serialize(document, Core.Json.Options) + "\n";
     }
 
+    /// <summary>
+    /// A Markdown code span around <paramref name="text"/>, fenced by a backtick run longer than any
+    /// inside it (CommonMark), so a run path or key holding backticks cannot close the span early and
+    /// inject markup into a pull-request comment.
+    /// </summary>
+    internal static string CodeSpan(string text)
+    {
+        int longest = 0, run = 0;
+        foreach (var c in text) longest = Math.Max(longest, run = c == '`' ? run + 1 : 0);
+        var fence = new string('`', longest + 1);
+        var pad = text.StartsWith('`') || text.EndsWith('`') ? " " : "";
+        return fence + pad + text + pad + fence;
+    }
+
     /// <summary>summary.md: the verdict table for a pull-request comment.</summary>
     public static string Markdown(AuditResult r)
     {
         static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ").Replace("<", "&lt;").Replace(">", "&gt;");
+        static string Code(string text) => CodeSpan(Cell(text));
         var s = new StringBuilder();
         s.Append("## GenAudit: ").Append(r.Passed ? "✅ PASS" : "❌ FAIL").Append("\n\n");
-        s.Append("Run `").Append(Cell(r.Card.RunPath)).Append("` (step ").Append(r.Card.Step).Append("), policy `").Append(Cell(r.Policy.Source)).Append("`.\n\n");
+        s.Append("Run ").Append(Code(r.Card.RunPath)).Append(" (step ").Append(r.Card.Step).Append("), policy ").Append(Code(r.Policy.Source)).Append(".\n\n");
         s.Append("| key | value | threshold | margin | result |\n|---|---|---|---|---|\n");
         foreach (var v in r.Verdicts)
-            s.Append("| `").Append(Cell(v.Threshold.Key)).Append("` | ").Append(F(v.Value)).Append(" | ").Append(Cell(v.Threshold.Describe())).Append(" | ").Append(F(v.Margin)).Append(" | ")
+            s.Append("| ").Append(Code(v.Threshold.Key)).Append(" | ").Append(F(v.Value)).Append(" | ").Append(Cell(v.Threshold.Describe())).Append(" | ").Append(F(v.Margin)).Append(" | ")
              .Append(v.Status == VerdictStatus.Fail ? "**FAIL**" : Status(v.Status)).Append(v.Reason is { } why ? " (" + Cell(why) + ")" : "").Append(" |\n");
-        s.Append("\nRecommended explanation method: `").Append(Cell(r.Explanations.Report.BestMethod)).Append("` (Explainability(G) ")
-         .Append(F(r.Explanations.Report.Explainability)).Append(", target `").Append(Cell(r.Explanations.Target)).Append("`).\n");
+        s.Append("\nRecommended explanation method: ").Append(Code(r.Explanations.Report.BestMethod)).Append(" (Explainability(G) ")
+         .Append(F(r.Explanations.Report.Explainability)).Append(", target ").Append(Code(r.Explanations.Target)).Append(").\n");
         return s.ToString();
     }
 }

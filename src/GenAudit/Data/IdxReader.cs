@@ -11,13 +11,19 @@ namespace GenAudit.Data;
 /// Layout: 00 00 08 n, then n big-endian uint32 dimensions, then the bytes. The length is checked
 /// against the header before the data array is allocated, so a lying header cannot exhaust memory.
 /// A gzip file is checked against the decompressed size in its trailer (ISIZE) because .NET's
-/// <see cref="GZipStream"/> ends silently on a truncated stream.
+/// <see cref="GZipStream"/> ends silently on a truncated stream. A gzip bomb is stopped while it
+/// streams: the trailer's size must be at most <see cref="MaxDecompressedBytes"/>, and decompression
+/// stops as soon as the output exceeds that recorded size, so no more than the recorded size (plus one
+/// 64 kB buffer) is ever held.
 /// </remarks>
 public static class IdxReader
 {
     const byte UnsignedByteType = 0x08;
     const int MaxHeaderLength = 4 + 4 * 255;
     const string Redownload = "download the file again";
+
+    /// <summary>Largest decompressed IDX content GenAudit reads from a gzip file (1 GiB; MNIST's training images are 47 MB).</summary>
+    public const long MaxDecompressedBytes = 1L << 30;
 
     /// <summary>Reads the IDX file at <paramref name="path"/>.</summary>
     public static IdxArray Read(string path)
@@ -69,6 +75,9 @@ public static class IdxReader
         var recordedSize = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
         stream.Position = start;
 
+        if (recordedSize > MaxDecompressedBytes)
+            throw new InvalidDataException(
+                $"{name}: the gzip stream is truncated or damaged, or a decompression bomb: its trailer records {recordedSize} decompressed bytes, more than GenAudit's limit of {MaxDecompressedBytes} for an IDX file; {Redownload}.");
         var decompressed = new MemoryStream();
         using (var gzip = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true))
         {
@@ -76,15 +85,14 @@ public static class IdxReader
             int read;
             while ((read = ReadDecompressed(gzip, buffer, name)) > 0)
             {
-                if (decompressed.Length + read > Array.MaxLength)
-                    throw new InvalidDataException($"{name}: decompresses to more than {Array.MaxLength} bytes, more than one IDX array can hold in memory.");
+                // Checked before the bytes are kept: a stream longer than its trailer claims is refused
+                // after at most one buffer more than the claim, whatever the compression ratio.
+                if (decompressed.Length + read > recordedSize)
+                    throw new InvalidDataException(
+                        $"{name}: the gzip stream is truncated or damaged, or a decompression bomb: it decompresses to more than the {recordedSize} bytes its trailer records; {Redownload}.");
                 decompressed.Write(buffer, 0, read);
             }
         }
-        if ((uint)decompressed.Length != recordedSize)
-            throw new InvalidDataException(
-                $"{name}: the gzip stream is truncated or damaged: it decompresses to {decompressed.Length} bytes but its trailer records {recordedSize}; {Redownload}.");
-
         var content = decompressed.GetBuffer().AsSpan(0, (int)decompressed.Length);
         var (dimensions, headerLength, bodyLength) = ParseHeader(content[..Math.Min(content.Length, MaxHeaderLength)], content.Length, name);
         return new IdxArray(dimensions, content.Slice(headerLength, (int)bodyLength).ToArray());

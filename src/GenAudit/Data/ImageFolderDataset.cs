@@ -16,13 +16,16 @@ public enum ColorMode
 /// Loads a folder with one subfolder per class (classes sorted by ordinal name; their index is the
 /// label) of PNG and JPEG files, decoded with SkiaSharp. Each image's largest centred square is
 /// resized to size×size with bilinear filtering over mipmaps (trilinear, so large downscales do not
-/// alias); transparency is composited over black. Unreadable files are skipped and listed in
-/// <see cref="ImageDataset.SkippedFiles"/>. With a <see cref="FolderSplit"/> only one part of the seeded, stratified
-/// train/test split is loaded (and decoded).
+/// alias); transparency is composited over black. Unreadable files, and files whose header declares
+/// more than <see cref="MaxPixels"/> pixels, are skipped and listed in <see cref="ImageDataset.SkippedFiles"/>.
+/// With a <see cref="FolderSplit"/> only one part of the seeded, stratified train/test split is loaded (and decoded).
 /// </summary>
 public static class ImageFolderDataset
 {
     static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
+
+    /// <summary>Largest image decoded, in pixels (64 megapixels, 256 MB as RGBA); larger files are skipped before decoding.</summary>
+    public const long MaxPixels = 64_000_000;
 
     /// <summary>
     /// Loads the images under <paramref name="folder"/>'s class subfolders as size×size in the given colour mode: all of them
@@ -106,8 +109,8 @@ public static class ImageFolderDataset
         {
             using var codec = SKCodec.Create(path, out var created);
             if (codec is null) return (null, $"not a decodable image ({created})");
+            if (CheckPixelBudget(codec.Info) is { } tooLarge) return (null, tooLarge);
             var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            if (info.Width <= 0 || info.Height <= 0) return (null, $"image has no pixels ({info.Width}x{info.Height})");
             using var bitmap = new SKBitmap(info);
             var decoded = codec.GetPixels(info, bitmap.GetPixels());
             if (decoded != SKCodecResult.Success) return (null, $"decoding failed ({decoded}); the file is truncated or damaged");
@@ -129,6 +132,20 @@ public static class ImageFolderDataset
         {
             return (null, $"cannot read the file: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The pixel cap, checked on the header SKCodec has read and before any pixel memory is allocated:
+    /// a few hundred kB of PNG can declare 60,000 × 60,000 pixels (14 GB decoded). Returns the reason
+    /// a file is skipped, or null when it may be decoded.
+    /// </summary>
+    internal static string? CheckPixelBudget(SKImageInfo header)
+    {
+        if (header.Width <= 0 || header.Height <= 0) return $"image has no pixels ({header.Width}x{header.Height})";
+        long pixels = (long)header.Width * header.Height;
+        return pixels > MaxPixels
+            ? $"image declares {header.Width}x{header.Height} pixels, more than GenAudit's limit of {MaxPixels:N0} ({MaxPixels / 1_000_000} megapixels); downscale it or remove it"
+            : null;
     }
 
     /// <summary>Interleaved RGBA → planar (C, H, W): three planes for RGB, one luma plane for grayscale.</summary>

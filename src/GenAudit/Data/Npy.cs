@@ -13,6 +13,9 @@ namespace GenAudit.Data;
 /// </summary>
 public static partial class Npy
 {
+    /// <summary>Largest .npy header GenAudit reads (1 MiB; NumPy writes a few hundred bytes).</summary>
+    public const long MaxHeaderBytes = 1 << 20;
+
     static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Atomically writes a float32 array of the given shape.</summary>
@@ -58,6 +61,8 @@ public static partial class Npy
         var dataStart = 8 + headerLengthSize + headerLength;
         if (dataStart > size)
             throw new InvalidDataException($"{path}: the header claims {headerLength} bytes but the file holds {size - 8 - headerLengthSize} after the prelude; the file is truncated, write it again.");
+        if (headerLength > MaxHeaderBytes)
+            throw new InvalidDataException($"{path}: the header claims {headerLength} bytes, more than the {MaxHeaderBytes} a .npy header can sensibly need; the file is damaged, write it again.");
         stream.Position = 8 + headerLengthSize;
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
@@ -72,9 +77,10 @@ public static partial class Npy
             count *= d;
         }
         var body = size - dataStart;
-        if (body != count * itemSize || body > Array.MaxLength)
+        // count × itemSize can overflow a long for a lying shape; compare it with the bytes that are there first.
+        if (count > body / itemSize || count * itemSize != body || body > Array.MaxLength)
             throw new InvalidDataException(
-                $"{path}: header says shape ({string.Join(", ", shape)}) of {descr} ({count * itemSize} bytes) but the file holds {body} bytes of data; the file is truncated or damaged, write it again.");
+                $"{path}: header says shape ({string.Join(", ", shape)}) of {descr} ({(count > long.MaxValue / itemSize ? "more than 2^63" : (count * itemSize).ToString(CultureInfo.InvariantCulture))} bytes) but the file holds {body} bytes of data; the file is truncated or damaged, write it again.");
         var bytes = new byte[body];
         stream.ReadExactly(bytes);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("GenAudit's data formats assume a little-endian machine.");

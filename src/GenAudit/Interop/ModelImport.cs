@@ -84,6 +84,7 @@ public static class ModelImport
         var dataRecord = DescribeData(data, config.DataShape, config.ConditionCount);
         var tensors = PyTorchStateDict.Load(weightsPath, key);
         var strippedPrefix = StripWrapperPrefix(tensors);
+        ToFloat32(tensors);
         using var network = config.IsGan ? (nn.Module)new GanGenerator(config) : new Vae(config);
         try
         {
@@ -122,6 +123,21 @@ public static class ModelImport
     /// nn.DataParallel and DistributedDataParallel save their wrapped module's weights as "module.&lt;name&gt;".
     /// When every key carries that prefix, removes it in place and returns it; otherwise returns null.
     /// </summary>
+    /// <summary>
+    /// GenAudit's networks are float32; float16, bfloat16 and float64 weights are converted here, on
+    /// purpose, because <see cref="ModuleWeights.LoadInto"/> refuses any dtype that differs.
+    /// </summary>
+    static void ToFloat32(Dictionary<string, Tensor> tensors)
+    {
+        foreach (var key in tensors.Keys.ToList())
+        {
+            var tensor = tensors[key];
+            if (tensor.dtype is not (ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64)) continue;
+            tensors[key] = tensor.to_type(ScalarType.Float32).DetachFromDisposeScope();
+            tensor.Dispose();
+        }
+    }
+
     internal static string? StripWrapperPrefix(Dictionary<string, Tensor> tensors)
     {
         const string prefix = "module.";

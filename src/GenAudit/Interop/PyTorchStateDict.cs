@@ -17,6 +17,9 @@ public static class PyTorchStateDict
     /// <summary>Largest file GenAudit reads (2 GiB); bigger checkpoints are refused before anything is read.</summary>
     public const long MaxFileBytes = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>Largest data.pkl read (64 MiB): a state dict's pickle holds names and shapes, a few kB per tensor; the tensor data lives in other entries.</summary>
+    public const long MaxPickleBytes = 64L << 20;
+
     static readonly Dictionary<string, (ScalarType Type, int Size)> StorageDtypes = new()
     {
         ["FloatStorage"] = (ScalarType.Float32, 4),
@@ -57,8 +60,10 @@ public static class PyTorchStateDict
     }
 
     /// <remarks>
-    /// torch.save stores entries uncompressed, so no entry may be larger than the file: that bound
-    /// keeps a lying zip directory from allocating more than the file holds.
+    /// torch.save stores entries uncompressed, so only stored entries are read (a deflated entry is
+    /// refused before it is inflated) and every entry read counts against one budget of the file's
+    /// size: a lying zip directory, or many directory entries pointing at the same bytes, cannot
+    /// allocate more than the file holds in total.
     /// </remarks>
     static Dictionary<string, Tensor> LoadTorchZip(string path, string name, string? key, long fileLength)
     {
@@ -71,23 +76,41 @@ public static class PyTorchStateDict
         {
             throw new InvalidDataException($"{name}: {DescribeNonZip(path)}");
         }
+        try
+        {
+            // The central directory is read lazily, on first use of Entries.
+            _ = archive.Entries.Count;
+        }
+        catch (InvalidDataException e)
+        {
+            archive.Dispose();
+            throw new InvalidDataException($"{name}: the zip directory is corrupt ({e.Message}); copy the file again");
+        }
         using (archive)
         {
             var pickles = archive.Entries.Where(e => e.FullName == "data.pkl" || (e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)).ToList();
             if (pickles.Count != 1)
                 throw new InvalidDataException($"{name}: a zip, but not a torch.save checkpoint: expected one <name>/data.pkl entry, found {pickles.Count}");
             var prefix = pickles[0].FullName[..^"data.pkl".Length];
-            if (archive.GetEntry(prefix + "byteorder") is { } order && ReadText(order, name) is var text && text != "little")
+            var budget = new ReadBudget(fileLength);
+            if (archive.GetEntry(prefix + "byteorder") is { } order && ReadText(order, name, budget) is var text && text != "little")
                 throw new InvalidDataException($"{name}: the checkpoint was written on a '{text}'-endian machine; only little-endian checkpoints are supported");
 
-            var root = RestrictedUnpickler.Load(ReadEntry(pickles[0], name, fileLength), $"{name} ({pickles[0].FullName})");
+            if (pickles[0].Length > MaxPickleBytes)
+                throw new InvalidDataException($"{name}: {pickles[0].FullName} claims {pickles[0].Length:N0} bytes, more than the {MaxPickleBytes:N0} a state dict's pickle can need; the file is corrupt or not a state dict");
+            var root = RestrictedUnpickler.Load(ReadEntry(pickles[0], name, budget), $"{name} ({pickles[0].FullName})");
             var stateDict = SelectStateDict(root, key, name);
             var storages = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             try
             {
                 foreach (var (tensorName, pickled) in stateDict)
-                    result[tensorName] = Materialise(pickled, tensorName, archive, prefix, storages, name, fileLength);
+                    result[tensorName] = Materialise(pickled, tensorName, archive, prefix, storages, name, budget);
+            }
+            catch (OverflowException)
+            {
+                foreach (var tensor in result.Values) tensor.Dispose();
+                throw new InvalidDataException($"{name}: a tensor's size, stride or storage length overflows a 64-bit count; the file is corrupt");
             }
             catch
             {
@@ -122,7 +145,7 @@ public static class PyTorchStateDict
         return dict.Select(kv => ((string)kv.Key!, (PickledTensor)kv.Value!)).ToList();
     }
 
-    static Tensor Materialise(PickledTensor pickled, string tensorName, ZipArchive archive, string prefix, Dictionary<string, Tensor> storages, string file, long fileLength)
+    static Tensor Materialise(PickledTensor pickled, string tensorName, ZipArchive archive, string prefix, Dictionary<string, Tensor> storages, string file, ReadBudget budget)
     {
         var (dtype, size) = StorageDtypes[pickled.Storage.TypeName];
         if (!storages.TryGetValue(pickled.Storage.Key, out var storage))
@@ -132,10 +155,16 @@ public static class PyTorchStateDict
             long expected = checked(pickled.Storage.ElementCount * size);
             if (entry.Length != expected)
                 throw new InvalidDataException($"{file}: storage {entryName} holds {entry.Length} bytes but the pickle says {pickled.Storage.ElementCount} × {pickled.Storage.TypeName} ({expected} bytes)");
-            var bytes = ReadEntry(entry, file, fileLength);
-            storage = torch.empty(pickled.Storage.ElementCount, dtype);
-            bytes.CopyTo(storage.bytes);
-            storage = storage.DetachFromDisposeScope();
+            storage = torch.empty(pickled.Storage.ElementCount, dtype).DetachFromDisposeScope();
+            try
+            {
+                ReadInto(entry, file, budget, storage);
+            }
+            catch
+            {
+                storage.Dispose();
+                throw;
+            }
             storages[pickled.Storage.Key] = storage;
         }
         if (storage.dtype != dtype)
@@ -152,9 +181,56 @@ public static class PyTorchStateDict
         return torch.empty(shape, dtype).copy_(view).DetachFromDisposeScope();
     }
 
-    static byte[] ReadEntry(ZipArchiveEntry entry, string file, long limit)
+    /// <summary>What is left of the bytes an archive may make GenAudit read: the file's size, shared by all entries.</summary>
+    sealed class ReadBudget(long bytes)
     {
-        if (entry.Length > limit) throw new InvalidDataException($"{file}: entry {entry.FullName} claims {entry.Length} bytes, more than the {limit} it can hold; the file is corrupt");
+        public long Remaining { get; private set; } = bytes;
+
+        public void Take(ZipArchiveEntry entry, string file)
+        {
+            if (entry.Length > Remaining)
+                throw new InvalidDataException($"{file}: entry {entry.FullName} claims {entry.Length} bytes, more than the {Remaining} left of the file's size for its entries together; the file is corrupt or a zip bomb");
+            Remaining -= entry.Length;
+        }
+    }
+
+    /// <summary>Checks an entry before anything is allocated for it: stored, not beyond what one array holds, within the archive's budget.</summary>
+    static void Admit(ZipArchiveEntry entry, string file, ReadBudget budget)
+    {
+        // A stored entry occupies exactly its length in the file; torch.save writes nothing else.
+        if (entry.CompressedLength != entry.Length)
+            throw new InvalidDataException($"{file}: entry {entry.FullName} is compressed ({entry.CompressedLength} bytes stored for {entry.Length}); torch.save writes uncompressed entries, so the archive was re-packed: save it again with torch.save, or as .safetensors");
+        if (entry.Length > Array.MaxLength)
+            throw new InvalidDataException($"{file}: entry {entry.FullName} holds {entry.Length} bytes, more than one array can hold ({Array.MaxLength}); save the state dict as .safetensors or split it");
+        budget.Take(entry, file);
+    }
+
+    /// <summary>Streams a storage entry straight into the tensor's memory, so a large storage is held once, not twice.</summary>
+    static void ReadInto(ZipArchiveEntry entry, string file, ReadBudget budget, Tensor storage)
+    {
+        Admit(entry, file, budget);
+        var target = storage.bytes;
+        try
+        {
+            using var stream = entry.Open();
+            var buffer = new byte[(int)Math.Min(1 << 20, Math.Max(1, entry.Length))];
+            for (long done = 0; done < entry.Length;)
+            {
+                var chunk = (int)Math.Min(buffer.Length, entry.Length - done);
+                stream.ReadExactly(buffer, 0, chunk);
+                buffer.AsSpan(0, chunk).CopyTo(target.Slice((int)done, chunk));
+                done += chunk;
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+        {
+            throw new InvalidDataException($"{file}: entry {entry.FullName} cannot be read ({e.Message}); the file is truncated or corrupt");
+        }
+    }
+
+    static byte[] ReadEntry(ZipArchiveEntry entry, string file, ReadBudget budget)
+    {
+        Admit(entry, file, budget);
         var buffer = new byte[entry.Length];
         try
         {
@@ -168,7 +244,11 @@ public static class PyTorchStateDict
         return buffer;
     }
 
-    static string ReadText(ZipArchiveEntry entry, string file) => Encoding.ASCII.GetString(ReadEntry(entry, file, 64)).Trim();
+    static string ReadText(ZipArchiveEntry entry, string file, ReadBudget budget)
+    {
+        if (entry.Length > 64) throw new InvalidDataException($"{file}: entry {entry.FullName} holds {entry.Length} bytes; a byteorder entry holds 'little' or 'big'");
+        return Encoding.ASCII.GetString(ReadEntry(entry, file, budget)).Trim();
+    }
 
     static string DescribeNonZip(string path)
     {

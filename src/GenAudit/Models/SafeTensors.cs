@@ -110,6 +110,8 @@ public static class SafeTensors
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
+        // JsonDocument leaves invalid UTF-8 inside names and strings to be found when they are read (found by fuzzing).
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new InvalidDataException($"{name}: the header is not valid UTF-8; not a safetensors file");
         JsonDocument document;
         try { document = JsonDocument.Parse(header); }
         catch (JsonException e) { throw new InvalidDataException($"{name}: the header is not valid JSON ({e.Message}); not a safetensors file"); }
@@ -119,11 +121,18 @@ public static class SafeTensors
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{name}: the header is not a JSON object");
+            // JSON allows a key twice and System.Text.Json keeps both; the reference implementation
+            // refuses such headers, and so does GenAudit, since either reading would be a guess.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
+                // A JSON escape of a lone surrogate ("\udc00") is valid JSON but no string; reading such a name throws.
+                try { _ = property.Name; }
+                catch (InvalidOperationException e) { throw new InvalidDataException($"{name}: the header holds a name that is not a string ({e.Message})"); }
+                if (!seen.Add(property.Name)) throw new InvalidDataException($"{name}: the header names '{property.Name}' twice; the file is corrupt or was edited by hand");
                 if (property.Name == "__metadata__")
                 {
-                    foreach (var m in property.Value.EnumerateObject()) metadata[m.Name] = m.Value.GetString() ?? "";
+                    ReadMetadata(name, property.Value, metadata);
                     continue;
                 }
                 specs.Add(ParseEntry(name, property));
@@ -150,6 +159,26 @@ public static class SafeTensors
             result[spec.Key] = tensor;
         }
         return result;
+    }
+
+    static void ReadMetadata(string file, JsonElement value, Dictionary<string, string> metadata)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{file}: __metadata__ is a JSON {value.ValueKind.ToString().ToLowerInvariant()}, not an object of strings");
+        try
+        {
+            foreach (var m in value.EnumerateObject())
+            {
+                if (m.Value.ValueKind != JsonValueKind.String)
+                    throw new InvalidDataException($"{file}: __metadata__ entry '{m.Name}' is a JSON {m.Value.ValueKind.ToString().ToLowerInvariant()}; safetensors metadata values are strings");
+                if (!metadata.TryAdd(m.Name, m.Value.GetString()!))
+                    throw new InvalidDataException($"{file}: __metadata__ names '{m.Name}' twice; the file is corrupt or was edited by hand");
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"{file}: __metadata__ holds text that is not a string ({e.Message})");
+        }
     }
 
     static (string Key, ScalarType Type, long[] Shape, long Begin, long End) ParseEntry(string file, JsonProperty property)
@@ -186,8 +215,8 @@ public static class ModuleWeights
         SafeTensors.Save(path, module.state_dict().Select(kv => (kv.Key, kv.Value)), metadata);
 
     /// <summary>
-    /// Copies the tensors in <paramref name="path"/> into the module. Every key must match in name
-    /// and shape; otherwise an <see cref="InvalidDataException"/> lists the missing, unexpected and
+    /// Copies the tensors in <paramref name="path"/> into the module. Every key must match in name,
+    /// shape and dtype; otherwise an <see cref="InvalidDataException"/> lists the missing, unexpected and
     /// mis-shaped keys.
     /// </summary>
     public static void Load(nn.Module module, string path)
@@ -213,19 +242,24 @@ public static class ModuleWeights
             .Where(k => !state[k].shape.SequenceEqual(tensors[k].shape))
             .Select(k => $"{k} (model [{string.Join(", ", state[k].shape)}], file [{string.Join(", ", tensors[k].shape)}])")
             .ToList();
-        if (missing.Count + unexpected.Count + misShaped.Count > 0)
+        var misTyped = state.Keys.Where(tensors.ContainsKey)
+            .Where(k => state[k].dtype != tensors[k].dtype)
+            .Select(k => $"{k} (model {state[k].dtype}, file {tensors[k].dtype})")
+            .ToList();
+        if (missing.Count + unexpected.Count + misShaped.Count + misTyped.Count > 0)
         {
             var parts = new List<string>();
             if (missing.Count > 0) parts.Add("missing: " + string.Join(", ", missing));
             if (unexpected.Count > 0) parts.Add("unexpected: " + string.Join(", ", unexpected));
             if (misShaped.Count > 0) parts.Add("wrong shape: " + string.Join(", ", misShaped));
+            if (misTyped.Count > 0) parts.Add("wrong dtype: " + string.Join(", ", misTyped));
             throw new InvalidDataException($"{source}: the weights do not fit this architecture; {string.Join("; ", parts)}");
         }
         using (torch.no_grad())
         {
             foreach (var (key, target) in state)
             {
-                target.copy_(tensors[key].to(target.dtype));
+                target.copy_(tensors[key]);
             }
         }
     }

@@ -87,7 +87,7 @@ public static class RunLoader
     static LoadedRun LoadOnnx(RunDirectory run, RunManifest manifest)
     {
         var record = manifest.Import ?? throw new InvalidDataException($"{run.Manifest}: source is \"onnx\" but the \"import\" section is missing");
-        var path = Path.Combine(run.Root, record.ModelFile ?? ModelImport.OnnxModelFile);
+        var path = run.Confine(record.ModelFile ?? ModelImport.OnnxModelFile, run.Root, run.Manifest);
         if (!File.Exists(path)) throw new InvalidDataException($"{run.Root}: {Path.GetFileName(path)} is missing; re-run 'genaudit import --onnx'");
         if (Checkpoint.Sha256(path) != record.Sha256)
             throw new InvalidDataException($"{path}: content does not match the SHA-256 in manifest.json ({record.Sha256}); the model was changed after import");

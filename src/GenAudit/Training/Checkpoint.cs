@@ -34,8 +34,14 @@ public static class Checkpoint
                 hashes[file] = Sha256(path);
             }
             Json.WriteFile(Path.Combine(temp, "state.json"), new CheckpointState(step, hashes));
-            if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+            // Re-writing a step (a stop right after a periodic checkpoint) must never leave latest.json
+            // pointing at nothing: the old folder is set aside under a name FindLatest also accepts,
+            // and deleted only once its replacement is in place.
+            var replaced = Replaced(final);
+            if (Directory.Exists(replaced)) Directory.Delete(replaced, recursive: true);
+            if (Directory.Exists(final)) Directory.Move(final, replaced);
             Directory.Move(temp, final);
+            if (Directory.Exists(replaced)) Directory.Delete(replaced, recursive: true);
         }
         catch
         {
@@ -52,18 +58,24 @@ public static class Checkpoint
     {
         if (!File.Exists(run.Latest)) return null;
         var latest = Json.ReadFile<LatestCheckpoint>(run.Latest);
-        var folder = Path.Combine(run.Checkpoints, latest.Folder);
+        var folder = run.Confine(latest.Folder, run.Checkpoints, run.Latest);
+        if (!Directory.Exists(folder) && Directory.Exists(Replaced(folder))) folder = Replaced(folder);
         if (!Directory.Exists(folder))
             throw new InvalidDataException($"{run.Latest}: points at {latest.Folder}, which does not exist; the run directory was modified by hand");
-        var state = Json.ReadFile<CheckpointState>(Path.Combine(folder, "state.json"));
+        var stateFile = Path.Combine(folder, "state.json");
+        var state = Json.ReadFile<CheckpointState>(stateFile);
+        if (state.Files is null) throw new InvalidDataException($"{stateFile}: \"files\" is missing; the checkpoint is corrupt");
         foreach (var (file, hash) in state.Files)
         {
-            var path = Path.Combine(folder, file);
+            var path = run.Confine(file, folder, stateFile);
             if (!File.Exists(path)) throw new InvalidDataException($"{folder}: {file} is missing");
             if (Sha256(path) != hash) throw new InvalidDataException($"{path}: content does not match the hash in state.json; the checkpoint is corrupt");
         }
         return (latest, folder);
     }
+
+    /// <summary>Where a checkpoint folder waits while a new checkpoint of the same step replaces it.</summary>
+    static string Replaced(string folder) => Path.Combine(Path.GetDirectoryName(folder)!, "." + Path.GetFileName(folder) + ".replaced");
 
     static void Prune(RunDirectory run, int keep, long newest)
     {

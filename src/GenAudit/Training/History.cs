@@ -45,15 +45,23 @@ public sealed record HistoryEntry
 public static class HistoryFile
 {
     /// <summary>Reads every entry; a malformed line is an error naming the file and line.</summary>
-    public static List<HistoryEntry> Read(string path)
+    public static List<HistoryEntry> Read(string path) => Read(path, dropTornTail: false);
+
+    /// <param name="path">history.jsonl.</param>
+    /// <param name="dropTornTail">Skip a last line that lacks its newline and does not parse: the append a kill interrupted.</param>
+    static List<HistoryEntry> Read(string path, bool dropTornTail)
     {
         var entries = new List<HistoryEntry>();
         if (!File.Exists(path)) return entries;
+        var text = File.ReadAllText(path);
+        var lines = text.Split('\n');
         int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in lines)
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
+            bool torn = dropTornTail && lineNumber == lines.Length;
+            if (torn && !IsEntry(line)) continue;
             try
             {
                 entries.Add(JsonSerializer.Deserialize<HistoryEntry>(line, Json.Compact) ?? throw new JsonException("null entry"));
@@ -69,10 +77,24 @@ public static class HistoryFile
     /// <summary>Rewrites the file atomically with only the entries up to <paramref name="step"/> (used on resume).</summary>
     public static void TruncateAfter(string path, long step)
     {
-        var kept = Read(path).Where(e => e.Step <= step);
+        // Appends are not atomic: a kill during one leaves a torn last line, which lies after every
+        // checkpoint (a step's entry is appended before its checkpoint is written) and is dropped here.
+        var kept = Read(path, dropTornTail: true).Where(e => e.Step <= step);
         var text = new StringBuilder();
         foreach (var entry in kept) text.Append(JsonSerializer.Serialize(entry, Json.Compact)).Append('\n');
         AtomicFile.WriteAllText(path, text.ToString());
+    }
+
+    static bool IsEntry(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<HistoryEntry>(line, Json.Compact) is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Appends one entry and flushes it.</summary>

@@ -98,4 +98,23 @@ public sealed class RunDirectory(string root)
     public string CheckpointFolder(long step) => Path.Combine(Checkpoints, CheckpointName(step));
     /// <summary>Folder name of the checkpoint at <paramref name="step"/>.</summary>
     public static string CheckpointName(long step) => $"step-{step:D8}";
+
+    /// <summary>
+    /// Resolves <paramref name="relative"/>, a path read from one of the run's own files
+    /// (<paramref name="source"/>), against <paramref name="folder"/> inside the run, and refuses it
+    /// unless it stays inside that folder: a run directory someone else wrote must not make GenAudit
+    /// read (or trust hashes for) files elsewhere. The check is lexical; see docs/security.md.
+    /// </summary>
+    public string Confine(string relative, string folder, string source)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        if (!root.StartsWith(Root, StringComparison.Ordinal))
+            throw new InvalidOperationException($"{folder} is not inside the run directory {Root}");
+        if (string.IsNullOrWhiteSpace(relative) || Path.IsPathRooted(relative) || relative.Contains('\0'))
+            throw new InvalidDataException($"{source}: the path '{relative}' must be relative to {root}; the run directory was modified by hand or comes from an untrusted source");
+        var full = Path.GetFullPath(Path.Combine(root, relative));
+        if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new InvalidDataException($"{source}: the path '{relative}' leads outside {root}; the run directory was modified by hand or comes from an untrusted source");
+        return full;
+    }
 }

@@ -25,6 +25,9 @@ public sealed record TrainingResult(TrainingOutcome Outcome, long Step, string C
 /// <summary>Training stopped because a loss or gradient became NaN or infinite.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
+/// <summary>Training stopped because a checkpoint or history entry could not be written (a full disk, a failing file system); the last good checkpoint is intact.</summary>
+public sealed class CheckpointWriteException(string message, Exception inner) : IOException(message, inner);
+
 /// <summary>
 /// Trains a GAN or VAE into a run directory: manifest, history, atomic checkpoints with optimiser
 /// state, sample grids and loss curves. Every random draw is keyed by (seed, step), so a resumed
@@ -137,8 +140,15 @@ public sealed class Trainer : IDisposable
             if (log)
             {
                 var entry = metrics.ToHistory(_step, clock.Elapsed.TotalSeconds);
-                HistoryFile.Append(_run.History, entry);
-                _tensorBoard?.Append(entry);
+                try
+                {
+                    HistoryFile.Append(_run.History, entry);
+                    _tensorBoard?.Append(entry);
+                }
+                catch (IOException e)
+                {
+                    throw WriteFailed($"the history entry of step {_step}", e);
+                }
             }
             var reported = new TrainingProgress(_step, _config.Steps, metrics.Values, clock.Elapsed);
             progress?.Report(reported);
@@ -177,26 +187,65 @@ public sealed class Trainer : IDisposable
                                         "run 'genaudit train --resume --out DIR' without other options to take them from the manifest");
         if (manifest.Data.Fingerprint != _data.Fingerprint)
             throw new ArgumentException($"{_run.Manifest}: the run was trained on data with fingerprint {manifest.Data.Fingerprint}, this data has {_data.Fingerprint}");
-        var latest = Checkpoint.FindLatest(_run)
-                     ?? throw new ArgumentException($"{_run.Root}: no checkpoint to resume from");
-        _stepper.Load(latest.Folder);
-        _step = latest.Latest.Step;
+        // A run killed before its first checkpoint restarts from step 0: the networks were just
+        // initialised from the seed exactly as a fresh run's are, so the result is the fresh run's.
+        var latest = Checkpoint.FindLatest(_run);
+        if (latest is { } found)
+        {
+            CheckScheduleExtension(manifest.Config.Steps, found.Latest.Step);
+            _stepper.Load(found.Folder);
+            _step = found.Latest.Step;
+        }
         HistoryFile.TruncateAfter(_run.History, _step);
         if (_config.Steps != manifest.Config.Steps) Json.WriteFile(_run.Manifest, manifest with { Config = manifest.Config with { Steps = _config.Steps } });
+    }
+
+    /// <summary>
+    /// lr(s) = lr₀ · f^(s / Steps) depends on Steps, so changing --steps after training began would
+    /// make the rate jump at the resume point; with decay that is refused, without it (f = 1) the
+    /// schedule is constant and any extension continues it exactly.
+    /// </summary>
+    void CheckScheduleExtension(long savedSteps, long step)
+    {
+        if (_config.Steps == savedSteps || _config.LearningRateDecay == 1 || step == 0) return;
+        var f = _config.LearningRateDecay;
+        var before = Math.Pow(f, (double)step / savedSteps);
+        var after = Math.Pow(f, (double)step / _config.Steps);
+        throw new ArgumentException(
+            $"{_run.Manifest}: the run decays its learning rate to {f:G4}× over its {savedSteps} steps (lr(s) = lr0·{f:G4}^(s/{savedSteps})), so at step {step} it is {before:G4}× lr0; " +
+            $"with --steps {_config.Steps} it would jump to {after:G4}× and the result would match no straight run. " +
+            $"Resume without --steps (or with --steps {savedSteps}), or train a new run with --steps {_config.Steps}; runs with --lr-decay 1 can be extended.");
     }
 
     static bool ConfigEquals(TrainingConfig a, TrainingConfig b) =>
         System.Text.Json.JsonSerializer.Serialize(a, Json.Compact) == System.Text.Json.JsonSerializer.Serialize(b, Json.Compact);
 
+    /// <summary>A full disk or failing file system: say what was lost and that the last good checkpoint is intact.</summary>
+    CheckpointWriteException WriteFailed(string what, IOException e)
+    {
+        var last = Checkpoint.FindLatest(_run)?.Folder;
+        return new CheckpointWriteException(
+            $"{_run.Root}: {what} could not be written ({e.Message}). " +
+            (last is null ? "The run has no checkpoint yet; " : $"The last good checkpoint, {last}, is untouched and loadable; ") +
+            $"free space (or fix the file system) and continue with 'genaudit train --out {_run.Root} --resume'.", e);
+    }
+
     string WriteCheckpoint()
     {
         using var scope = NewDisposeScope();
-        var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
-        _observer?.OnCheckpoint(new TrainingCheckpoint(_step, folder, _run, _config, _stepper.Sampler, _data));
-        // The sample grid an observer (Rendering.CheckpointCharts) drew for this checkpoint, if any, goes to TensorBoard too.
-        var samples = Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png");
-        if (_tensorBoard is not null && File.Exists(samples)) _tensorBoard.AddSamples(_step, samples);
-        return folder;
+        try
+        {
+            var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
+            _observer?.OnCheckpoint(new TrainingCheckpoint(_step, folder, _run, _config, _stepper.Sampler, _data));
+            // The sample grid an observer (Rendering.CheckpointCharts) drew for this checkpoint, if any, goes to TensorBoard too.
+            var samples = Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png");
+            if (_tensorBoard is not null && File.Exists(samples)) _tensorBoard.AddSamples(_step, samples);
+            return folder;
+        }
+        catch (IOException e) when (e is not CheckpointWriteException)
+        {
+            throw WriteFailed($"the checkpoint of step {_step} (or its sample grid)", e);
+        }
     }
 
     /// <inheritdoc />

@@ -53,7 +53,8 @@ public class CliTests
     {
         using var temp = new TempRun();
         var run = temp.Sub("run");
-        var (code, output) = Run("train", "--data", "ring8", "--steps", "60", "--batch", "64", "--width", "16", "--out", run);
+        // A constant learning rate, so that --resume --steps may extend the run (with decay it is refused: RunSafetyTests).
+        var (code, output) = Run("train", "--data", "ring8", "--steps", "60", "--batch", "64", "--width", "16", "--lr-decay", "1", "--out", run);
         Assert.True(code == 0, output);
         Assert.True(File.Exists(Path.Combine(run, "manifest.json")));
         Assert.True(File.Exists(Path.Combine(run, "loss.png")));

@@ -47,7 +47,7 @@ public class PyTorchStateDictTests
         using var folder = new TempFolder();
         var path = folder.File("bad.pt");
         using (var archive = ZipFile.Open(path, ZipArchiveMode.Create))
-        using (var stream = archive.CreateEntry("bad/data.pkl").Open())
+        using (var stream = archive.CreateEntry("bad/data.pkl", CompressionLevel.NoCompression).Open())  // stored, as torch.save writes
             stream.Write(System.Text.Encoding.Latin1.GetBytes(pickle));
         var error = Assert.Throws<InvalidDataException>(() => PyTorchStateDict.Load(path));
         Assert.Contains(expected, error.Message);
