@@ -98,7 +98,7 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
             .AddColumns("key", "value", "95% interval", "real", "threshold", "margin", "result");
         foreach (var v in result.Verdicts)
             table.AddRow(Markup.Escape(v.Threshold.Key), v.Value is { } x ? MetricTable.Format(x) : "—",
-                v.Interval is { } i ? $"[{MetricTable.Format(i.Lower)}, {MetricTable.Format(i.Upper)}]" : "—",
+                v.Interval is { } i ? Markup.Escape($"[{MetricTable.Format(i.Lower)}, {MetricTable.Format(i.Upper)}]") : "—",
                 v.RealValue is { } real ? MetricTable.Format(real) : "—",
                 Markup.Escape(v.Threshold.Describe()), v.Margin is { } m ? MetricTable.Format(m) : "—",
                 (v.Status, v.Uncertain) switch

@@ -22,7 +22,7 @@ static class MetricTable
             if (value is null) continue;
             var info = MetricCatalog.Find(key);
             var cells = new List<string> { Markup.Escape(key), Format(value.Value) };
-            if (intervals is not null) cells.Add(intervals.TryGetValue(key, out var i) ? $"[{Format(i.Lower)}, {Format(i.Upper)}]" : "—");
+            if (intervals is not null) cells.Add(intervals.TryGetValue(key, out var i) ? Markup.Escape($"[{Format(i.Lower)}, {Format(i.Upper)}]") : "—");
             if (real is not null) cells.Add(real.TryGetValue(key, out var r) ? Format(r) : "—");
             cells.Add(Markup.Escape(info is null ? "" : MetricCatalog.Arrow(info.Direction)));
             cells.Add(Markup.Escape(info?.Range ?? ""));

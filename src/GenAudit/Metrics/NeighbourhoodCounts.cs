@@ -70,8 +70,8 @@ internal sealed record NeighbourhoodCounts(long[] FakeInRealBalls, bool[] RealIn
             keep = null;
             return total;
         }
-        var flat = pairs.data<long>().ToArray();
         var rows = inside.shape[0];
+        var flat = pairs.shape[0] == 0 ? [] : pairs.data<long>().ToArray(); // an empty tensor's accessor cannot copy
         var lists = new List<int>[rows];
         for (var r = 0; r < rows; r++) lists[r] = [];
         for (var p = 0; p < flat.Length; p += 2) lists[flat[p]].Add((int)flat[p + 1]);

@@ -41,10 +41,10 @@ internal static class QualityIntervals
     {
         var result = new Dictionary<string, ConfidenceInterval>();
         var n = (int)x.Fake.shape[0];
-        void Add(string key, Func<int[], double> statistic)
+        void Add(string key, Func<int[], double> statistic, double max = 1)
         {
             // One seed for every key: the same resamples of generated samples behind every interval.
-            if (Bootstrap.Percentile(n, statistic, Unit, seed, resamples) is { } interval) result[key] = interval;
+            if (Bootstrap.Percentile(n, statistic, Unit, seed, resamples, min: 0, max: max) is { } interval) result[key] = interval;
         }
         Tensor Rows(Tensor t, int[] draw) => t.index_select(0, tensor(draw.Select(i => (long)i).ToArray()));
 
@@ -57,10 +57,10 @@ internal static class QualityIntervals
                 return FrechetDistance.Compute(x.RealStatistics, fake).Distance;
             }
             catch (ArgumentException) { return double.NaN; } // a degenerate resample: no interval rather than a wrong one
-        });
+        }, double.PositiveInfinity);
         var counts = x.Prdc.FakeInRealBalls;
         Add("precision", draw => draw.Count(j => counts[j] > 0) / (double)draw.Length);
-        Add("density", draw => draw.Sum(j => (double)counts[j]) / ((double)x.PrdcK * draw.Length));
+        Add("density", draw => draw.Sum(j => (double)counts[j]) / ((double)x.PrdcK * draw.Length), double.PositiveInfinity);
         if (x.Prdc.RealBallMembers is { } covered) Add("coverage", draw => Reached(covered, draw, n));
         if (x.Prdc.FakeBallMembers is { } recalled) Add("recall", draw => Reached(recalled, draw, n));
         var improvedCounts = x.Improved.FakeInRealBalls;
@@ -72,7 +72,7 @@ internal static class QualityIntervals
             {
                 using var scope = NewDisposeScope();
                 return InceptionScore.Compute(Rows(probabilities, draw), Math.Min(x.InceptionScoreSplits, draw.Length)).Mean;
-            });
+            }, double.PositiveInfinity);
         if (x.Predicted is { } predicted && x.RealClassWeights is { } weights)
         {
             ClassCoverageResult Classes(int[] draw)
@@ -80,8 +80,8 @@ internal static class QualityIntervals
                 using var scope = NewDisposeScope();
                 return ClassCoverage.Compute(Rows(predicted, draw), weights, x.Classes);
             }
-            Add("classes.covered", draw => Classes(draw).ClassesCovered);
-            Add("classes.kl", draw => Classes(draw).KlToReal);
+            Add("classes.covered", draw => Classes(draw).ClassesCovered, weights.Count);
+            Add("classes.kl", draw => Classes(draw).KlToReal, double.PositiveInfinity);
         }
         if (x.Predicted is { } guessed && x.Requested is { } requested && x.ConditionCount > 0)
             Add("conditionAccuracy", draw =>
@@ -96,7 +96,7 @@ internal static class QualityIntervals
                 using var scope = NewDisposeScope();
                 return modes(tensor(draw.Select(i => (long)i).ToArray()));
             }
-            Add("modes.captured", draw => Modes(draw).ModesCaptured);
+            Add("modes.captured", draw => Modes(draw).ModesCaptured, double.PositiveInfinity);
             Add("modes.highQuality", draw => Modes(draw).HighQualityFraction);
         }
         Add("copies.fraction", draw => draw.Count(j => x.Copies[j]) / (double)draw.Length);
