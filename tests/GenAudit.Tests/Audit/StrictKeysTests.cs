@@ -30,7 +30,7 @@ public class StrictKeysTests(AuditRunsFixture runs)
         // The quick preset measures ε 0.03 and 0.3 with ig and kernelshap: ε 0.05 and saliency must be added.
         File.WriteAllText(policy, """
             {"local.0.05.normalizedL2": {"min": 0}, "saliency.faithfulness": {"min": 0},
-             "local.0.05.ssim": {"min": 0.5}, "seeds.fid.std": {"max": 1}, "fid": {"maxRatio": 3}}
+             "local.0.05.ssim": {"min": 0.5}, "seeds.fid.std": {"max": 1}, "fid": {"maxRatio": 1000}}
             """);
         var folder = runs.Out("strict-keys-report");
         var (code, output) = AuditFixtures.Cli("audit", "--run", runs.Healthy, "--policy", policy, "--out", folder, "--quick", "--strict");
@@ -46,10 +46,13 @@ public class StrictKeysTests(AuditRunsFixture runs)
         Assert.Equal("notApplicable", verdicts["local.0.05.ssim"].GetProperty("status").GetString());
         Assert.Contains("ssim is not measured", verdicts["local.0.05.ssim"].GetProperty("reason").GetString());
         Assert.Equal("notApplicable", verdicts["seeds.fid.std"].GetProperty("status").GetString());
-        // ring8 is drawn with one seed for both splits: no real row, so the ratio does not apply, with the reason.
-        Assert.Equal("notApplicable", verdicts["fid"].GetProperty("status").GetString());
-        Assert.Contains("no held-out split", verdicts["fid"].GetProperty("reason").GetString());
-        Assert.Equal(JsonValueKind.Null, summary.RootElement.GetProperty("real").ValueKind);
+        // ring8's test split is drawn with its own seed: a held-out split, so the real row exists and the ratio is judged.
+        var real = summary.RootElement.GetProperty("real");
+        var realFid = real.GetProperty("values").GetProperty("fid").GetDouble();
+        Assert.Equal(realFid, verdicts["fid"].GetProperty("real").GetDouble());
+        Assert.Equal("pass", verdicts["fid"].GetProperty("status").GetString());
+        Assert.Equal(1000 * realFid - verdicts["fid"].GetProperty("value").GetDouble(), verdicts["fid"].GetProperty("margin").GetDouble(), 9);
+        Assert.Equal(1000, real.GetProperty("candidates").GetInt32()); // --quick: n = 1000
         Assert.Contains(summary.RootElement.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("ε = 0.05 added"));
         Assert.Equal("identity (the raw values, D = 2)", summary.RootElement.GetProperty("featureSpace").GetProperty("name").GetString());
         Assert.True(summary.RootElement.GetProperty("strict").GetBoolean());
@@ -62,25 +65,26 @@ public class StrictKeysTests(AuditRunsFixture runs)
         var policy = Policy.Parse("""{"repeat": {"min": 1}, "coverage": {"min": 0.1}, "local.0.03.normalizedL2": {"min": 0.5}}""", "test");
         AuditResult result;
         using (var subject = AuditSubject.Open(runs.Healthy))
-            result = new AuditRunner(AuditOptions.Quick()).Run(subject, runs.Healthy, policy, folder, new FailingObserver("stability"));
+            result = new AuditRunner(AuditOptions.Quick()).Run(subject, runs.Healthy, policy, folder, new FailingObserver("quality"));
         Assert.Equal(3, result.ExitCode);
-        Assert.Contains("injected failure", result.FailedStages["stability"]);
-        Assert.Equal(VerdictStatus.StageFailed, result.Verdicts[0].Status);
-        Assert.Equal(VerdictStatus.StageFailed, result.Verdicts[2].Status);
-        Assert.Equal(VerdictStatus.Pass, result.Verdicts[1].Status); // the quality stage still ran
-        Assert.True(result.Intervals.ContainsKey("coverage"));
+        Assert.Contains("injected failure", result.FailedStages["quality"]);
+        Assert.Equal(VerdictStatus.StageFailed, result.Verdicts[1].Status);
+        Assert.Contains("the quality stage failed", result.Verdicts[1].Reason);
+        Assert.Equal(VerdictStatus.Pass, result.Verdicts[0].Status); // the later stages still ran
+        Assert.Equal(VerdictStatus.Pass, result.Verdicts[2].Status);
+        Assert.True(result.Intervals.ContainsKey("local.0.03.normalizedL2"));
 
         AuditReport.Write(result, folder);
         using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json"))))
         {
             Assert.Equal(3, summary.RootElement.GetProperty("exitCode").GetInt32());
-            Assert.Equal("stageFailed", summary.RootElement.GetProperty("verdicts")[0].GetProperty("status").GetString());
+            Assert.Equal("stageFailed", summary.RootElement.GetProperty("verdicts")[1].GetProperty("status").GetString());
         }
-        Assert.Contains("Stage stability failed", File.ReadAllText(Path.Combine(folder, "report.html")));
+        Assert.Contains("Stage quality failed", File.ReadAllText(Path.Combine(folder, "report.html")));
         var console = new TestConsole();
         console.Profile.Width = 200;
         Assert.Equal(3, AuditCommand.Summarise(console, result, folder));
-        Assert.Contains("measurement failed in stage stability", console.Output);
+        Assert.Contains("measurement failed in stage quality", console.Output);
 
         // Hand-made: coverage 0.6 with interval [0.5, 0.7] against min 0.55 passes, uncertain; --strict fails it.
         var uncertain = Policy.Parse("""{"coverage": {"min": 0.55}}""", "test").Evaluate(new Measurements
