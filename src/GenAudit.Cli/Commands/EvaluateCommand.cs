@@ -74,7 +74,6 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
                 ["candidates"] = real.CandidateCount,
                 ["reference"] = real.ReferenceCount,
                 ["copyTraining"] = real.CopyTrainingCount,
-                ["fromCache"] = real.FromCache,
             };
             document["intervals"] = result.Intervals.ToDictionary(kv => kv.Key, kv => new[] { kv.Value.Lower, kv.Value.Upper });
             if (subject.DataWarning is { } warning) document["warning"] = warning;

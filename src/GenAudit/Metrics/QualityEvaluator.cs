@@ -423,7 +423,7 @@ public sealed class QualityEvaluator
         var settings = options with { BatchSize = 0, BootstrapResamples = 0, RealRowCacheFolder = null };
         var description = System.Text.Json.JsonSerializer.Serialize(new
         {
-            version = "real-row/1", train = train.Fingerprint, test = test.Fingerprint, extractor = identity, settings,
+            version = "real-row/2", train = train.Fingerprint, test = test.Fingerprint, extractor = identity, settings,
         }, Json.Compact);
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(description)))[..24];
         return Path.Combine(options.RealRowCacheFolder ?? Path.Combine(CacheFolder.Default(), "real-rows"), hash + ".json");
@@ -475,6 +475,16 @@ public sealed class QualityEvaluator
                 var labels = tensor(candidates.Select(i => (long)test.Labels[i]).ToArray());    // (n,)
                 values["conditionAccuracy"] = ClassCoverage.ConditionAccuracy(predicted, labels, extractor.ClassCount).Accuracy;
             }
+        }
+        if (Mixture is { } mixture && test.SampleSize == 2)
+        {
+            var (points, labels) = test.GetBatch(candidates.Select(i => (long)i).ToArray());   // (n, 2)
+            labels?.Dispose();
+            var means = tensor(mixture.Means.SelectMany(m => new[] { m.X, m.Y }).ToArray(), [mixture.ModeCount, 2]); // (M, 2)
+            var modes = ModeCoverage.Compute(points, means, mixture.Std);
+            values["modes.captured"] = modes.ModesCaptured;
+            values["modes.highQuality"] = modes.HighQualityFraction;
+            if (modes.ReverseKl is { } reverseKl) values["modes.reverseKl"] = reverseKl;
         }
         progress?.Report($"real row: copies and authenticity against {trainIndices.Length} training samples");
         var copies = CopyDetection.Compute(trainTensor, candidatesTensor, options.Copies with { Seed = options.ReferenceSeed, ClosestPairCount = 0 });

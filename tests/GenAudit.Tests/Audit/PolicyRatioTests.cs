@@ -102,7 +102,7 @@ public class PolicyRatioTests
     {
         // The catalog's ratio keys are exactly those the real row reports (besides the Reported ones).
         var ratio = MetricCatalog.All.Where(e => e.Real != RealRowUse.None).Select(e => e.Key).Order().ToArray();
-        Assert.Equal(new[] { "authenticity", "classes.covered", "classes.kl", "conditionAccuracy", "copies.fraction", "coverage", "density", "fid", "improvedPrecision", "improvedRecall", "isScore", "kid.mean", "precision", "recall" }, ratio);
+        Assert.Equal(new[] { "authenticity", "classes.covered", "classes.kl", "conditionAccuracy", "copies.fraction", "coverage", "density", "fid", "improvedPrecision", "improvedRecall", "isScore", "kid.mean", "modes.captured", "modes.highQuality", "modes.reverseKl", "precision", "recall" }, ratio);
         Assert.All(ratio, k => Assert.Contains(k, QualityEvaluation.Keys));
     }
 }
