@@ -33,7 +33,7 @@ public class StrictKeysTests(AuditRunsFixture runs)
              "local.0.05.ssim": {"min": 0.5}, "seeds.fid.std": {"max": 1}, "fid": {"maxRatio": 1000}}
             """);
         var folder = runs.Out("strict-keys-report");
-        var (code, output) = AuditFixtures.Cli("audit", "--run", runs.Healthy, "--policy", policy, "--out", folder, "--quick", "--strict");
+        var (code, output) = AuditFixtures.Cli("audit", "--run", runs.Healthy, "--policy", policy, "--out", folder, "--quick", "--n", "200", "--strict");
         Assert.True(code == 0, output);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
         var verdicts = summary.RootElement.GetProperty("verdicts").EnumerateArray().ToDictionary(v => v.GetProperty("key").GetString()!);
@@ -52,7 +52,7 @@ public class StrictKeysTests(AuditRunsFixture runs)
         Assert.Equal(realFid, verdicts["fid"].GetProperty("real").GetDouble());
         Assert.Equal("pass", verdicts["fid"].GetProperty("status").GetString());
         Assert.Equal(1000 * realFid - verdicts["fid"].GetProperty("value").GetDouble(), verdicts["fid"].GetProperty("margin").GetDouble(), 9);
-        Assert.Equal(1000, real.GetProperty("candidates").GetInt32()); // --quick: n = 1000
+        Assert.Equal(200, real.GetProperty("candidates").GetInt32()); // the same n as the generated samples
         Assert.Contains(summary.RootElement.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("ε = 0.05 added"));
         Assert.Equal("identity (the raw values, D = 2)", summary.RootElement.GetProperty("featureSpace").GetProperty("name").GetString());
         Assert.True(summary.RootElement.GetProperty("strict").GetBoolean());
