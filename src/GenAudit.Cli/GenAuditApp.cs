@@ -76,7 +76,7 @@ public static class GenAuditApp
         return app;
     }
 
-    /// <summary>Runs the CLI; returns the process exit code (0 success, 1 failed check or diverged training, 2 usage or input error, 130 interrupted).</summary>
+    /// <summary>Runs the CLI; returns the process exit code (0 success, 1 failed check or diverged training, 2 usage or input error or an unmeasured policy key, 3 a failed audit measurement, 130 interrupted).</summary>
     public static int Run(string[] args, IAnsiConsole console) => Create(console).Run(NormaliseArguments(args));
 
     static Type SettingsOf(Type command)

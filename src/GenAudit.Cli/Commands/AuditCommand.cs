@@ -19,14 +19,19 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
         {
             Run = "Run directory (trained or imported).",
             Seed = "Seed of every stage. Default: 0.",
-            Count = new("Generated samples for quality and coverage (also accepted as --n). Default: 5000, 1000 with --quick.", Minimum: 10, Default: null),
+            Count = new("Generated samples for quality and coverage (also accepted as --n). Default: 5000 (as evaluate), 1000 with --quick.", Minimum: 10, Default: null),
             Out = new("Folder for report.html, summary.json, summary.md and the PNGs. Default: <run>/audit.", Folder: true),
         };
 
         /// <summary>Policy file.</summary>
         [CommandOption("--policy <FILE>")]
-        [Description("JSON thresholds {\"key\": {\"min\": x, \"max\": y}} (docs/audit.md#policy). Default: the shipped policy (docs/default-policy.json).")]
+        [Description("JSON thresholds {\"key\": {\"min\": x, \"max\": y, \"minRatio\": a, \"maxRatio\": b}}, ratios to the real row (docs/audit.md#policy). Default: the shipped policy (docs/default-policy.json).")]
         public string? Policy { get; init; }
+
+        /// <summary>Uncertain verdicts fail.</summary>
+        [CommandOption("--strict")]
+        [Description("Count a verdict whose bootstrap 95% interval straddles its bound (uncertain) as failed. Exit codes: 0 pass, 1 a threshold failed, 2 bad input or a policy key the run could produce was not measured, 3 a measurement failed (docs/audit.md#exit-codes).")]
+        public bool Strict { get; init; }
 
         /// <summary>Fast preset.</summary>
         [CommandOption("--quick")]
@@ -40,6 +45,7 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
         var policy = settings.Policy is { } file ? GenAudit.Audit.Policy.Load(file) : GenAudit.Audit.Policy.Default;
         var options = settings.Quick ? AuditOptions.Quick(settings.SeedOrDefault) : new AuditOptions { Seed = settings.SeedOrDefault };
         if (settings.Count is { } n) options = options with { QualitySamples = n };
+        options = options with { Strict = settings.Strict };
         options.Validate();
         var output = Path.GetFullPath(settings.Out ?? Path.Combine(settings.Run!, "audit"));
         var result = RunAudit(console, progressOptions, settings.Run!, options, policy, output);
@@ -82,18 +88,39 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
         return result!;
     }
 
-    /// <summary>Prints the verdicts and returns the exit code: 0 when every threshold passes, 1 otherwise.</summary>
+    /// <summary>
+    /// Prints the verdicts and returns the exit code: 0 when every threshold passes, 1 when one fails (or, with
+    /// --strict, is uncertain), 2 when a policy key the run could produce was not measured, 3 when a stage failed.
+    /// </summary>
     public static int Summarise(IAnsiConsole console, AuditResult result, string output)
     {
-        var table = new Table().Title($"Verdict: {(result.Passed ? "PASS" : "FAIL")} (policy {Markup.Escape(result.Policy.Source)})")
-            .AddColumns("key", "value", "threshold", "margin", "result");
+        var table = new Table().Title($"Verdict: {(result.Passed ? "PASS" : "FAIL")} (policy {Markup.Escape(result.Policy.Source)}{(result.Options.Strict ? ", strict" : "")})")
+            .AddColumns("key", "value", "95% interval", "real", "threshold", "margin", "result");
         foreach (var v in result.Verdicts)
-            table.AddRow(Markup.Escape(v.Threshold.Key), v.Value is { } x ? MetricTable.Format(x) : "—", Markup.Escape(v.Threshold.Describe()),
-                v.Margin is { } m ? MetricTable.Format(m) : "—",
-                v.Status switch { VerdictStatus.Pass => "[green]pass[/]", VerdictStatus.Fail => "[red]FAIL[/]", _ => "[grey]not applicable[/]" + (v.Reason is { } why ? $" [grey]({Markup.Escape(why)})[/]" : "") });
+            table.AddRow(Markup.Escape(v.Threshold.Key), v.Value is { } x ? MetricTable.Format(x) : "—",
+                v.Interval is { } i ? Markup.Escape($"[{MetricTable.Format(i.Lower)}, {MetricTable.Format(i.Upper)}]") : "—",
+                v.RealValue is { } real ? MetricTable.Format(real) : "—",
+                Markup.Escape(v.Threshold.Describe()), v.Margin is { } m ? MetricTable.Format(m) : "—",
+                (v.Status, v.Uncertain) switch
+                {
+                    (VerdictStatus.Pass, false) => "[green]pass[/]",
+                    (VerdictStatus.Pass, true) => result.Options.Strict ? "[red]uncertain (fails: --strict)[/]" : "[yellow]pass (uncertain)[/]",
+                    (VerdictStatus.Fail, _) => $"[red]{Markup.Escape(v.StatusText)}[/]",
+                    (VerdictStatus.NotApplicable, _) => "[grey]not applicable[/]",
+                    _ => $"[red]{Markup.Escape(v.StatusText)}[/]",
+                });
         console.Write(table);
+        if (result.FeatureSpace is { } space)
+            console.MarkupLineInterpolated($"Feature space: {space}; real row: {(result.Real is { } row ? $"{row.CandidateCount} held-out samples vs {row.ReferenceCount} training samples{(row.FromCache ? " (cached)" : "")}" : result.NoRealRowReason ?? "none")}");
+        foreach (var v in result.Verdicts.Where(v => v.Status == VerdictStatus.NotApplicable && v.Reason is not null))
+            console.MarkupLineInterpolated($"[grey]{v.Threshold.Key} not applicable: {v.Reason}[/]");
+        foreach (var (stage, reason) in result.FailedStages)
+            console.MarkupLineInterpolated($"[red]measurement failed[/] in stage [bold]{stage}[/]: {reason}");
+        var notMeasured = result.Verdicts.Where(v => v.Status == VerdictStatus.NotMeasured).Select(v => v.Threshold.Key).ToList();
+        if (notMeasured.Count > 0)
+            console.MarkupLineInterpolated($"[red]error:[/] the policy names {string.Join(", ", notMeasured)}, which this run can produce but the audit did not measure");
         console.MarkupLineInterpolated($"Report: [bold]{Path.Combine(output, "report.html")}[/] (summary.json, summary.md alongside)");
-        return result.Passed ? ExitCode.Ok : ExitCode.Failed;
+        return result.ExitCode;
     }
 
     // Relative stage durations measured on the MNIST DCGAN (docs/audit.md#budget); they drive the overall ETA.

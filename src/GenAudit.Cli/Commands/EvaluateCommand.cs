@@ -20,7 +20,7 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
         {
             Run = "Run directory (trained or imported).",
             Seed = "Seed of the latent draws and of every subset. Default: 0.",
-            Count = new("Generated samples (also accepted as --n). Default: 10000.", Minimum: 10, Default: 10_000),
+            Count = new("Generated samples (also accepted as --n). Default: 5000, the audit's (FID is biased in n).", Minimum: 10, Default: QualityEvaluationOptions.DefaultSampleCount),
             Json = "Write every number as flat JSON (keys in docs/metrics.md).",
         };
 
@@ -41,11 +41,15 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
         var progress = new ConsoleProgress(console);
         using var subject = AuditSubject.Open(settings.Run!, progress);
         var evaluator = new QualityEvaluator(subject.Extractor, subject.Train, subject.Test,
-            new QualityEvaluationOptions { SampleCount = settings.CountOrDefault, Seed = settings.SeedOrDefault });
+            QualityEvaluationOptions.For(settings.CountOrDefault, settings.SeedOrDefault));
         var result = StepProgress.Run(console, progressOptions, "evaluate", steps => evaluator.Evaluate(subject.Generator, progress, steps));
+        var real = evaluator.EvaluateRealRow(progress);
         var values = result.ToFlatDictionary();
 
-        console.Write(MetricTable.Build($"Quality of {settings.Run} (step {subject.Run.Step})", values));
+        console.Write(MetricTable.Build($"Quality of {settings.Run} (step {subject.Run.Step})", values, result.Intervals,
+            real?.Values ?? new Dictionary<string, double>()));
+        console.MarkupLineInterpolated($"Feature space: {result.ExtractorName}; n = {result.GeneratedCount} generated vs {result.RealCount} held-out real samples.");
+        console.MarkupLineInterpolated($"Real column: {(real is null ? $"none ('{subject.Train.Name}' has no held-out split)" : $"{real.CandidateCount} held-out samples measured like generated ones against {real.ReferenceCount} training samples{(real.FromCache ? " (cached)" : "")}")}; 95% intervals: bootstrap over generated samples ({Bootstrap.DefaultResamples} resamples).");
         if (settings.Json is { } json)
         {
             var document = new SortedDictionary<string, object?>(StringComparer.Ordinal)
@@ -56,6 +60,22 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
                 ["dataFingerprint"] = subject.Train.Fingerprint,
             };
             foreach (var (key, value) in values) document[key] = value;
+            document["featureSpace"] = new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["name"] = result.ExtractorName,
+                ["identity"] = result.ExtractorIdentity,
+                ["classifierAccuracy"] = result.ClassifierAccuracy,
+                ["generated"] = result.GeneratedCount,
+                ["reference"] = result.RealCount,
+            };
+            document["real"] = real is null ? null : new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["values"] = real.Values,
+                ["candidates"] = real.CandidateCount,
+                ["reference"] = real.ReferenceCount,
+                ["copyTraining"] = real.CopyTrainingCount,
+            };
+            document["intervals"] = result.Intervals.ToDictionary(kv => kv.Key, kv => new[] { kv.Value.Lower, kv.Value.Upper });
             if (subject.DataWarning is { } warning) document["warning"] = warning;
             Core.Json.WriteFile(json, document);
             console.MarkupLineInterpolated($"Wrote [bold]{json}[/]");

@@ -12,8 +12,10 @@ public static class ExitCode
     public const int Ok = 0;
     /// <summary>A check failed (audit thresholds) or training diverged.</summary>
     public const int Failed = 1;
-    /// <summary>Usage or input error: bad options, missing or malformed files.</summary>
+    /// <summary>Usage or input error: bad options, missing or malformed files; an audit policy key the run could produce but did not measure.</summary>
     public const int Usage = 2;
+    /// <summary>An audit measurement failed: a stage threw (the report names the stage and the reason).</summary>
+    public const int MeasurementFailed = 3;
     /// <summary>Interrupted by Ctrl+C after writing a checkpoint.</summary>
     public const int Interrupted = 130;
 }

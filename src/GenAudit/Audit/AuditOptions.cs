@@ -14,8 +14,11 @@ public sealed record AuditOptions
     /// <summary>Seed of every stage (latent draws, subsets, perturbations). Default 0.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Generated samples for quality and coverage (FID, PRDC, classes, modes). Default 5000.</summary>
-    public int QualitySamples { get; init; } = 5000;
+    /// <summary>Generated samples for quality and coverage (FID, PRDC, classes, modes). Default <see cref="QualityEvaluationOptions.DefaultSampleCount"/> (5000), the same as <c>evaluate</c>.</summary>
+    public int QualitySamples { get; init; } = QualityEvaluationOptions.DefaultSampleCount;
+
+    /// <summary>When true (<c>--strict</c>), a verdict whose bootstrap interval straddles its bound counts as failed. Default false: it passes and is shown as uncertain.</summary>
+    public bool Strict { get; init; }
 
     /// <summary>Pairs per ε for repeat, local pairs, path length and Lipschitz. Default 500.</summary>
     public int StabilitySamples { get; init; } = 500;
@@ -64,7 +67,42 @@ public sealed record AuditOptions
     };
 
     /// <summary>Quality-stage options derived from these settings.</summary>
-    public QualityEvaluationOptions QualityOptions => new() { SampleCount = QualitySamples, Seed = Seed, MaxRealSamples = Math.Max(QualitySamples, 1000) };
+    public QualityEvaluationOptions QualityOptions => QualityEvaluationOptions.For(QualitySamples, Seed);
+
+    /// <summary>
+    /// These settings extended so that every key <paramref name="policy"/> names that an audit can produce is
+    /// measured: an ε named by local.&lt;ε&gt;.* or worstCase.&lt;ε&gt;.* joins <see cref="Epsilons"/>, an attribution
+    /// method named by &lt;method&gt;.* joins <see cref="Methods"/>. Returns the settings and one note per addition.
+    /// </summary>
+    public (AuditOptions Options, IReadOnlyList<string> Notes) Cover(Policy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var epsilons = Epsilons.ToList();
+        var methods = Methods.ToList();
+        var notes = new List<string>();
+        foreach (var key in policy.Thresholds.Select(t => t.Key))
+        {
+            var parts = key.Split('.');
+            if (parts.Length >= 3 && parts[0] is "local" or "worstCase")
+            {
+                var text = string.Join('.', parts[1..^1]);
+                if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var epsilon) || !(epsilon > 0) || !double.IsFinite(epsilon))
+                    throw new PolicyException($"{policy.Source}: key '{key}': '{text}' is not a noise level ε (a positive number such as 0.03)", key);
+                if (!epsilons.Any(e => StabilityReport.FormatEpsilon(e) == StabilityReport.FormatEpsilon(epsilon)))
+                {
+                    epsilons.Add(epsilon);
+                    notes.Add($"ε = {StabilityReport.FormatEpsilon(epsilon)} added to the stability settings: the policy names {key}");
+                }
+            }
+            else if (AuditStages.KnownMethods.Contains(parts[0]) && !methods.Contains(parts[0]))
+            {
+                methods.Add(parts[0]);
+                notes.Add($"attribution method {parts[0]} added to the explanation stage: the policy names {key}");
+            }
+        }
+        epsilons.Sort();
+        return (this with { Epsilons = epsilons, Methods = methods }, notes);
+    }
 
     /// <summary>Stability-stage options derived from these settings.</summary>
     public StabilityOptions StabilityOptions => new()

@@ -45,11 +45,13 @@ public static class AuditReport
         { } v => v.ToString("G4", CultureInfo.InvariantCulture),
     };
 
-    static string Status(VerdictStatus status) => status switch
+    static string JsonStatus(VerdictStatus status) => status switch
     {
         VerdictStatus.Pass => "pass",
-        VerdictStatus.Fail => "FAIL",
-        _ => "not applicable",
+        VerdictStatus.Fail => "fail",
+        VerdictStatus.NotApplicable => "notApplicable",
+        VerdictStatus.NotMeasured => "notMeasured",
+        _ => "stageFailed",
     };
 
     /// <summary>The report as one HTML document.</summary>
@@ -69,16 +71,22 @@ public static class AuditReport
 
         s.Append("<section id=\"verdict\"><h1>GenAudit report</h1>\n<p>Run <code>").Append(E(card.RunPath)).Append("</code>, checkpoint step ").Append(card.Step)
          .Append(card.UsesEma ? " (EMA generator)" : "").Append(".</p>\n");
-        var failed = r.Verdicts.Where(v => !v.Passed).ToList();
-        s.Append("<p class=\"banner ").Append(r.Passed ? "pass\">PASS" : "fail\">FAIL").Append(": ")
-         .Append(r.Passed ? "every threshold of the policy holds" : $"{failed.Count} of {r.Verdicts.Count} thresholds fail ({E(string.Join(", ", failed.Select(v => v.Threshold.Key)))})")
-         .Append("</p>\n<p>Policy: <code>").Append(E(r.Policy.Source)).Append("</code>. Margin = distance to the nearer bound, positive when inside. Keys the run does not measure are <em>not applicable</em> and pass.</p>\n");
-        s.Append("<table><tr><th>key</th><th>value</th><th>threshold</th><th>margin</th><th>result</th><th>definition</th></tr>\n");
+        s.Append("<p class=\"banner ").Append(r.Passed ? "pass\">PASS" : "fail\">FAIL").Append(": ").Append(E(Headline(r))).Append("</p>\n");
+        foreach (var (stage, reason) in r.FailedStages)
+            s.Append("<p class=\"fail\">Stage ").Append(E(stage)).Append(" failed: ").Append(E(reason)).Append("</p>\n");
+        s.Append("<p>Policy: <code>").Append(E(r.Policy.Source)).Append("</code>").Append(r.Options.Strict ? " (strict: uncertain verdicts fail)" : "")
+         .Append(". Margin = distance to the nearer bound, positive when inside. <em>Real</em> = the same key measured on held-out real data (the real row); a ratio bound multiplies it. ")
+         .Append("<em>95% interval</em> = percentile bootstrap (").Append(Metrics.Bootstrap.DefaultResamples).Append(" resamples); a verdict whose interval straddles its bound is <em>uncertain</em>. ")
+         .Append("Keys this kind of run cannot produce are <em>not applicable</em> and pass; the reason is given.</p>\n");
+        s.Append("<p>Feature space of fid, kid, PRDC, isScore, copies and authenticity: ").Append(E(r.FeatureSpace ?? "not measured")).Append("; ").Append(E(SampleSizes(r))).Append(".</p>\n");
+        s.Append("<table><tr><th>key</th><th>value</th><th>95% interval</th><th>real</th><th>threshold</th><th>margin</th><th>result</th><th>definition</th></tr>\n");
         foreach (var v in r.Verdicts)
         {
-            var css = v.Status switch { VerdictStatus.Pass => "pass", VerdictStatus.Fail => "fail", _ => "na" };
-            s.Append("<tr><td><code>").Append(E(v.Threshold.Key)).Append("</code></td><td>").Append(F(v.Value)).Append("</td><td>").Append(E(v.Threshold.Describe()))
-             .Append("</td><td>").Append(F(v.Margin)).Append("</td><td class=\"").Append(css).Append("\">").Append(Status(v.Status)).Append(v.Reason is { } why ? "<br><small>" + E(why) + "</small>" : "").Append("</td><td>")
+            var css = v.Status switch { VerdictStatus.Pass => v.Uncertain ? "na" : "pass", VerdictStatus.Fail or VerdictStatus.NotMeasured or VerdictStatus.StageFailed => "fail", _ => "na" };
+            s.Append("<tr><td><code>").Append(E(v.Threshold.Key)).Append("</code></td><td>").Append(F(v.Value)).Append("</td><td>").Append(E(Interval(v.Interval)))
+             .Append("</td><td>").Append(F(v.RealValue)).Append("</td><td>").Append(E(v.Threshold.Describe()))
+             .Append("</td><td>").Append(F(v.Margin)).Append("</td><td class=\"").Append(css).Append("\">").Append(E(v.StatusText))
+             .Append(v.Reason is { } reason ? "<br><small>" + E(reason) + "</small>" : "").Append("</td><td>")
              .Append(Definition(v.Threshold.Key)).Append("</td></tr>\n");
         }
         s.Append("</table></section>\n");
@@ -99,27 +107,35 @@ public static class AuditReport
         Row("architecture", "<details><summary>" + E(string.Join("; ", manifest.Networks.Select(n => $"{n.Name}: {n.Forward}"))) + "</summary><pre>"
             + E(JsonSerializer.Serialize(manifest.Networks, Core.Json.Options)) + "</pre></details>");
         Row("full configuration", "<details><summary>manifest config</summary><pre>" + E(JsonSerializer.Serialize(config, Core.Json.Options)) + "</pre></details>");
-        Row("audit settings", E($"seed {r.Options.Seed}, quality n {r.Options.QualitySamples}, stability n {r.Options.StabilitySamples}, ε {string.Join(", ", r.Options.Epsilons)}, explanation n {r.Options.ExplainSamples}; stage seconds: {string.Join(", ", r.StageSeconds.Select(kv => $"{kv.Key} {kv.Value:F0}"))}"));
+        Row("audit settings", E($"seed {r.Options.Seed}{(r.Options.Strict ? ", strict" : "")}, quality n {r.Options.QualitySamples}, stability n {r.Options.StabilitySamples}, ε {string.Join(", ", r.Options.Epsilons)}, explanation n {r.Options.ExplainSamples}; stage seconds: {string.Join(", ", r.StageSeconds.Select(kv => $"{kv.Key} {kv.Value:F0}"))}"));
         s.Append("</table></section>\n");
 
         s.Append("<section id=\"samples\"><h2>Samples</h2>").Append(Images(r, "samples", "generated samples")).Append("</section>\n");
 
         s.Append("<section id=\"training\"><h2>Training curves and dynamics</h2>").Append(Images(r, "training", "training losses"));
-        var flags = r.Stability.DynamicsFlags;
-        if (flags is null) s.Append("<p>No training history: dynamics not analysed.</p>");
+        var flags = r.Stability?.DynamicsFlags;
+        if (r.Stability is null) s.Append("<p class=\"fail\">The stability stage failed: dynamics not analysed.</p>");
+        else if (flags is null) s.Append("<p>No training history: dynamics not analysed.</p>");
         else if (flags.Count == 0) s.Append("<p class=\"pass\">No dynamics flags (oscillation, gradient spikes, discriminator saturation, divergence).</p>");
         else s.Append("<ul>").Append(string.Concat(flags.Select(f => $"<li class=\"fail\">{E(f.Kind)} at step {f.Step} ({E(f.Series)}): {E(f.Message)}</li>"))).Append("</ul>");
         s.Append("</section>\n");
 
-        var stabilityKeys = r.Stability.ToFlatDictionary().Keys.ToHashSet();
-        var explanationKeys = r.Values.Keys.Where(k => k == "explainability" || r.Explanations.Report.Methods.Any(m => k.StartsWith(m.Method + ".", StringComparison.Ordinal))).ToHashSet();
-        s.Append("<section id=\"quality\"><h2>Quality and coverage</h2>")
-         .Append(ValueTable(r.Values.Where(kv => !stabilityKeys.Contains(kv.Key) && !explanationKeys.Contains(kv.Key)))).Append("</section>\n");
+        var qualityKeys = Metrics.QualityEvaluation.Keys.ToHashSet();
+        s.Append("<section id=\"quality\"><h2>Quality, coverage and memorisation</h2><p>Measured in ").Append(E(r.FeatureSpace ?? "—")).Append("; ").Append(E(SampleSizes(r))).Append(". ")
+         .Append(E(r.Real is { } real ? $"The real column is {real.CandidateCount} held-out real samples measured as if generated, against {real.ReferenceCount} training samples (copies and authenticity: against all {real.CopyTrainingCount}){(real.FromCache ? "; read from the cache" : "")}." : "No real column: " + (r.NoRealRowReason ?? "no real row") + "."))
+         .Append("</p>").Append(ValueTable(r, r.Values.Where(kv => qualityKeys.Contains(kv.Key)))).Append("</section>\n");
         s.Append("<section id=\"stability\"><h2>Stability</h2>").Append(Images(r, "stability", "stability curve"));
-        if (r.Stability.Repeat.Failure is { } failure) s.Append("<p class=\"fail\">").Append(E(failure)).Append("</p>");
-        s.Append(ValueTable(r.Values.Where(kv => stabilityKeys.Contains(kv.Key)))).Append("</section>\n");
+        if (r.Stability?.Repeat.Failure is { } failure) s.Append("<p class=\"fail\">").Append(E(failure)).Append("</p>");
+        s.Append(ValueTable(r, r.Values.Where(kv => KeyCoverage.StageOf(kv.Key) == "stability" && !qualityKeys.Contains(kv.Key)))).Append("</section>\n");
 
-        var ex = r.Explanations;
+        if (r.Explanations is { } ex) Explanations(s, r, ex);
+        else s.Append("<section id=\"explanations\"><h2>Explanations</h2><p class=\"fail\">The explanation stage failed: ").Append(E(r.FailedStages.GetValueOrDefault("explanations"))).Append("</p></section>\n");
+        Tail(s, r);
+        return s.ToString();
+    }
+
+    static void Explanations(StringBuilder s, AuditResult r, ExplanationStage ex)
+    {
         s.Append("<section id=\"explanations\"><h2>Explanations</h2><p>Target <code>").Append(E(ex.Target)).Append("</code>: ").Append(E(ex.TargetReason))
          .Append(". Inputs are the latent vectors z of ").Append(ex.Report.N).Append(" generated samples; baseline z = 0.</p>")
          .Append(Images(r, "attributions", "attribution heatmap"));
@@ -138,7 +154,10 @@ public static class AuditReport
             s.Append("</tr>\n");
         }
         s.Append("</table></section>\n");
+    }
 
+    static void Tail(StringBuilder s, AuditResult r)
+    {
         s.Append("<section id=\"notes\"><h2>Notes</h2><ul>").Append(string.Concat(r.Notes.Select(n => $"<li>{E(n)}</li>"))).Append("</ul>")
          .Append("<p><small>Summary schema: ").Append(Schema).Append(" (docs/audit.md of GenAudit).</small></p></section>\n");
         s.Append(Glossary(r));
@@ -146,8 +165,30 @@ public static class AuditReport
         s.Append("<script>window.addEventListener('load',function(){var i=Array.from(document.images);var ok=i.length>0&&i.every(function(x){return x.complete&&x.naturalWidth>0});")
          .Append("document.body.setAttribute('data-images',ok?'decoded':'broken');document.body.setAttribute('data-image-count',String(i.length));});</script>\n");
         s.Append("</body></html>\n");
-        return s.ToString();
     }
+
+    /// <summary>The banner's sentence: what failed, what was not measured, what is uncertain.</summary>
+    static string Headline(AuditResult r)
+    {
+        var parts = new List<string>();
+        if (r.FailedStages.Count > 0) parts.Add($"measurement failed in {string.Join(", ", r.FailedStages.Keys)} (exit 3)");
+        var notMeasured = r.Verdicts.Where(v => v.Status == VerdictStatus.NotMeasured).Select(v => v.Threshold.Key).ToList();
+        if (notMeasured.Count > 0) parts.Add($"not measured: {string.Join(", ", notMeasured)} (exit 2)");
+        var failed = r.Verdicts.Where(v => v.Status == VerdictStatus.Fail || (v.Passed && !v.PassedUnder(r.Options.Strict))).Select(v => v.Threshold.Key).ToList();
+        if (failed.Count > 0) parts.Add($"{failed.Count} of {r.Verdicts.Count} thresholds fail ({string.Join(", ", failed)})");
+        if (parts.Count == 0) parts.Add("every threshold of the policy holds");
+        var uncertain = r.Verdicts.Where(v => v.Uncertain).Select(v => v.Threshold.Key).ToList();
+        if (uncertain.Count > 0) parts.Add($"uncertain: {string.Join(", ", uncertain)}{(r.Options.Strict ? " (counted as failed: --strict)" : " (their intervals straddle the bound; --strict fails them)")}");
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>"n = 5000 generated vs 5000 held-out real samples".</summary>
+    static string SampleSizes(AuditResult r) =>
+        r.Values.TryGetValue("samples.generated", out var n) && r.Values.TryGetValue("samples.real", out var m)
+            ? $"n = {n:F0} generated vs {m:F0} held-out real samples" : "sample sizes not measured";
+
+    static string Interval(Metrics.ConfidenceInterval? interval) =>
+        interval is null ? "—" : $"[{F(interval.Lower)}, {F(interval.Upper)}]";
 
     static string Images(AuditResult r, string role, string alt)
     {
@@ -193,11 +234,12 @@ public static class AuditReport
         return s.Append("</section>\n").ToString();
     }
 
-    static string ValueTable(IEnumerable<KeyValuePair<string, double>> values)
+    static string ValueTable(AuditResult r, IEnumerable<KeyValuePair<string, double>> values)
     {
-        var s = new StringBuilder("<table><tr><th>key</th><th>value</th><th>definition</th></tr>\n");
+        var s = new StringBuilder("<table><tr><th>key</th><th>value</th><th>95% interval</th><th>real</th><th>definition</th></tr>\n");
         foreach (var (key, value) in values)
-            s.Append("<tr><td><code>").Append(E(key)).Append("</code></td><td>").Append(F(value)).Append("</td><td>").Append(Definition(key)).Append("</td></tr>\n");
+            s.Append("<tr><td><code>").Append(E(key)).Append("</code></td><td>").Append(F(value)).Append("</td><td>").Append(E(Interval(r.Intervals.GetValueOrDefault(key))))
+             .Append("</td><td>").Append(F(r.Real is { } real && real.Values.TryGetValue(key, out var x) ? x : null)).Append("</td><td>").Append(Definition(key)).Append("</td></tr>\n");
         return s.Append("</table>").ToString();
     }
 
@@ -210,7 +252,8 @@ public static class AuditReport
         {
             ["schema"] = Schema,
             ["passed"] = r.Passed,
-            ["exitCode"] = r.Passed ? 0 : 1,
+            ["exitCode"] = r.ExitCode,
+            ["strict"] = r.Options.Strict,
             ["run"] = r.Card.RunPath,
             ["checkpointStep"] = r.Card.Step,
             ["data"] = new Dictionary<string, object?> { ["name"] = manifest.Data.Name, ["fingerprint"] = manifest.Data.Fingerprint },
@@ -219,23 +262,53 @@ public static class AuditReport
             ["verdicts"] = r.Verdicts.Select(v => new Dictionary<string, object?>
             {
                 ["key"] = v.Threshold.Key,
-                ["status"] = v.Status switch { VerdictStatus.Pass => "pass", VerdictStatus.Fail => "fail", _ => "notApplicable" },
+                ["status"] = JsonStatus(v.Status),
+                ["uncertain"] = v.Uncertain,
                 ["value"] = Finite(v.Value),
+                ["interval"] = v.Interval is { } i ? new[] { i.Lower, i.Upper } : null,
+                ["real"] = Finite(v.RealValue),
                 ["min"] = v.Threshold.Min,
                 ["max"] = v.Threshold.Max,
+                ["minRatio"] = v.Threshold.MinRatio,
+                ["maxRatio"] = v.Threshold.MaxRatio,
                 ["margin"] = Finite(v.Margin),
                 ["reason"] = v.Reason,
             }).ToList(),
             ["values"] = r.Values.ToDictionary(kv => kv.Key, kv => Finite(kv.Value)),
-            ["explanations"] = new Dictionary<string, object?>
+            ["featureSpace"] = new Dictionary<string, object?>
             {
-                ["target"] = r.Explanations.Target,
-                ["recommended"] = r.Explanations.Report.BestMethod,
-                ["ranking"] = r.Explanations.Report.Ranking,
-                ["controls"] = r.Explanations.Report.Methods.Where(m => m.IsControl).Select(m => m.Method).ToList(),
-                ["notApplicable"] = r.Explanations.Report.NotApplicableReason,
+                ["name"] = r.FeatureSpace,
+                ["identity"] = r.FeatureSpaceIdentity,
+                ["classifierAccuracy"] = r.Values.TryGetValue("classifier.accuracy", out var accuracy) ? accuracy : null,
+                ["generated"] = r.Values.TryGetValue("samples.generated", out var generated) ? generated : null,
+                ["reference"] = r.Values.TryGetValue("samples.real", out var reference) ? reference : null,
             },
-            ["dynamicsFlags"] = r.Stability.DynamicsFlags?.Select(f => f.ToString()).ToList(),
+            ["real"] = r.Real is { } real ? new Dictionary<string, object?>
+            {
+                ["values"] = real.Values.ToDictionary(kv => kv.Key, kv => Finite(kv.Value)),
+                ["candidates"] = real.CandidateCount,
+                ["reference"] = real.ReferenceCount,
+                ["copyTraining"] = real.CopyTrainingCount,
+                ["seed"] = real.Seed,
+                ["fromCache"] = real.FromCache,
+            } : null,
+            ["noRealRowReason"] = r.NoRealRowReason,
+            ["intervals"] = new Dictionary<string, object?>
+            {
+                ["level"] = Metrics.Bootstrap.DefaultLevel,
+                ["resamples"] = Metrics.Bootstrap.DefaultResamples,
+                ["byKey"] = r.Intervals.ToDictionary(kv => kv.Key, kv => new Dictionary<string, object?> { ["lower"] = kv.Value.Lower, ["upper"] = kv.Value.Upper, ["unit"] = kv.Value.Unit }),
+            },
+            ["failedStages"] = r.FailedStages,
+            ["explanations"] = r.Explanations is { } ex ? new Dictionary<string, object?>
+            {
+                ["target"] = ex.Target,
+                ["recommended"] = ex.Report.BestMethod,
+                ["ranking"] = ex.Report.Ranking,
+                ["controls"] = ex.Report.Methods.Where(m => m.IsControl).Select(m => m.Method).ToList(),
+                ["notApplicable"] = ex.Report.NotApplicableReason,
+            } : null,
+            ["dynamicsFlags"] = r.Stability?.DynamicsFlags?.Select(f => f.ToString()).ToList(),
             ["images"] = r.Images.Values.SelectMany(p => p).Select(p => Path.GetRelativePath(folder, p)).ToList(),
             ["notes"] = r.Notes,
             ["stageSeconds"] = r.StageSeconds,
@@ -266,12 +339,16 @@ public static class AuditReport
         var s = new StringBuilder();
         s.Append("## GenAudit: ").Append(r.Passed ? "✅ PASS" : "❌ FAIL").Append("\n\n");
         s.Append("Run ").Append(Code(r.Card.RunPath)).Append(" (step ").Append(r.Card.Step).Append("), policy ").Append(Code(r.Policy.Source)).Append(".\n\n");
-        s.Append("| key | value | threshold | margin | result |\n|---|---|---|---|---|\n");
+        s.Append(Cell(Headline(r))).Append("\n\n");
+        s.Append("| key | value | 95% interval | real | threshold | margin | result |\n|---|---|---|---|---|---|---|\n");
         foreach (var v in r.Verdicts)
-            s.Append("| ").Append(Code(v.Threshold.Key)).Append(" | ").Append(F(v.Value)).Append(" | ").Append(Cell(v.Threshold.Describe())).Append(" | ").Append(F(v.Margin)).Append(" | ")
-             .Append(v.Status == VerdictStatus.Fail ? "**FAIL**" : Status(v.Status)).Append(v.Reason is { } why ? " (" + Cell(why) + ")" : "").Append(" |\n");
-        s.Append("\nRecommended explanation method: ").Append(Code(r.Explanations.Report.BestMethod)).Append(" (Explainability(G) ")
-         .Append(F(r.Explanations.Report.Explainability)).Append(", target ").Append(Code(r.Explanations.Target)).Append(").\n");
+            s.Append("| ").Append(Code(v.Threshold.Key)).Append(" | ").Append(F(v.Value)).Append(" | ").Append(Cell(Interval(v.Interval))).Append(" | ").Append(F(v.RealValue))
+             .Append(" | ").Append(Cell(v.Threshold.Describe())).Append(" | ").Append(F(v.Margin)).Append(" | ")
+             .Append(v.Passed ? Cell(v.StatusText) : "**" + Cell(v.StatusText) + "**").Append(v.Reason is { } why ? " (" + Cell(why) + ")" : "").Append(" |\n");
+        s.Append("\nFeature space: ").Append(Cell(r.FeatureSpace ?? "not measured")).Append("; ").Append(Cell(SampleSizes(r))).Append(".\n");
+        if (r.Explanations is { } ex)
+            s.Append("\nRecommended explanation method: ").Append(Code(ex.Report.BestMethod)).Append(" (Explainability(G) ")
+             .Append(F(ex.Report.Explainability)).Append(", target ").Append(Code(ex.Target)).Append(").\n");
         return s.ToString();
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GenAudit.Application;
+using GenAudit.Metrics;
 using GenAudit.Rendering;
 using GenAudit.Runs;
 using GenAudit.Stability;
@@ -34,7 +35,7 @@ public sealed record AuditResult
 {
     /// <summary>The run's identity, configuration and versions.</summary>
     public required ModelCard Card { get; init; }
-    /// <summary>The settings used.</summary>
+    /// <summary>The settings used (after <see cref="AuditOptions.Cover"/> added what the policy names).</summary>
     public required AuditOptions Options { get; init; }
     /// <summary>The policy judged against.</summary>
     public required Policy Policy { get; init; }
@@ -42,23 +43,46 @@ public sealed record AuditResult
     public required IReadOnlyDictionary<string, double> Values { get; init; }
     /// <summary>One verdict per threshold, in policy order.</summary>
     public required IReadOnlyList<Verdict> Verdicts { get; init; }
-    /// <summary>The stability report (dynamics flags included).</summary>
-    public required StabilityReport Stability { get; init; }
-    /// <summary>The explanation comparison.</summary>
-    public required ExplanationStage Explanations { get; init; }
+    /// <summary>The stability report (dynamics flags included); null when the stability stage failed.</summary>
+    public required StabilityReport? Stability { get; init; }
+    /// <summary>The explanation comparison; null when the explanation stage failed.</summary>
+    public required ExplanationStage? Explanations { get; init; }
     /// <summary>PNG files by role: "samples", "training", "stability", "attributions", "traversals".</summary>
     public required IReadOnlyDictionary<string, IReadOnlyList<string>> Images { get; init; }
     /// <summary>Caveats collected from the stages.</summary>
     public required IReadOnlyList<string> Notes { get; init; }
     /// <summary>Seconds per stage.</summary>
     public required IReadOnlyDictionary<string, double> StageSeconds { get; init; }
-    /// <summary>True when no threshold failed (not-applicable thresholds pass).</summary>
-    public bool Passed => Verdicts.All(v => v.Passed);
+    /// <summary>Held-out real data measured like the generator (docs/audit.md#real-row); null without a held-out split or when the quality stage failed.</summary>
+    public RealRow? Real { get; init; }
+    /// <summary>Why there is no real row; null when there is one.</summary>
+    public string? NoRealRowReason { get; init; }
+    /// <summary>Bootstrap 95% intervals by key (docs/audit.md#intervals).</summary>
+    public IReadOnlyDictionary<string, ConfidenceInterval> Intervals { get; init; } = new Dictionary<string, ConfidenceInterval>();
+    /// <summary>The space of the feature-based keys, e.g. "feature classifier (penultimate layer, D = 128, …)"; null when the quality stage failed.</summary>
+    public string? FeatureSpace { get; init; }
+    /// <summary>The feature extractor's identity (<see cref="Runs.IFeatureExtractor.Identity"/>).</summary>
+    public string? FeatureSpaceIdentity { get; init; }
+    /// <summary>Stages that threw, with the reason; their keys are marked "stage failed".</summary>
+    public IReadOnlyDictionary<string, string> FailedStages { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>True when no threshold failed (not-applicable thresholds pass; uncertain ones pass unless <see cref="AuditOptions.Strict"/>), every key was measured and no stage failed.</summary>
+    public bool Passed => ExitCode == 0;
+
+    /// <summary>
+    /// 0 pass; 1 a threshold failed (or, with --strict, was uncertain); 2 a policy key the run could produce
+    /// was not measured; 3 a measurement failed (a stage threw). The highest applicable code wins.
+    /// </summary>
+    public int ExitCode =>
+        FailedStages.Count > 0 ? 3
+        : Verdicts.Any(v => v.Status == VerdictStatus.NotMeasured) ? 2
+        : Verdicts.All(v => v.PassedUnder(Options.Strict)) ? 0 : 1;
 }
 
 /// <summary>
 /// The one-command audit: quality → stability → explanations → latent traversals on an opened run,
 /// then the policy's verdicts. PNGs go to the output folder; <see cref="AuditReport.Write"/> writes the rest.
+/// A stage that throws is recorded as failed (its keys get the verdict "stage failed") and the others still run.
 /// </summary>
 public sealed class AuditRunner(AuditOptions options)
 {
@@ -68,16 +92,24 @@ public sealed class AuditRunner(AuditOptions options)
     /// <summary>Audits <paramref name="subject"/> against <paramref name="policy"/>, writing PNGs into <paramref name="folder"/>.</summary>
     public AuditResult Run(AuditSubject subject, string runPath, Policy policy, string folder, IAuditObserver? observer = null)
     {
-        options.Validate();
+        var (settings, coverNotes) = options.Cover(policy);
+        settings.Validate();
         Directory.CreateDirectory(folder);
         var seconds = new Dictionary<string, double>();
-        var notes = new List<string>();
+        var notes = new List<string>(coverNotes);
+        var failed = new Dictionary<string, string>();
         if (subject.DataWarning is { } warning) notes.Add(warning);
-        T Stage<T>(string name, Func<IProgress<string>, T> body)
+        T? Stage<T>(string name, Func<IProgress<string>, T> body) where T : class
         {
             observer?.StageStarted(name);
             var watch = Stopwatch.StartNew();
-            var result = body(new Progress(observer, name));
+            T? result = null;
+            try { result = body(new Progress(observer, name)); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed[name] = $"{e.GetType().Name}: {e.Message}";
+                notes.Add($"the {name} stage failed ({e.GetType().Name}: {e.Message}); its keys are marked \"stage failed\"");
+            }
             seconds[name] = watch.Elapsed.TotalSeconds;
             observer?.StageFinished(name, watch.Elapsed);
             return result;
@@ -87,7 +119,7 @@ public sealed class AuditRunner(AuditOptions options)
         var samples = Path.Combine(folder, "samples.png");
         var view = SampleRenderer.For(subject.Generator);
         using (var data = view.ShowsRealData ? TensorTrainingData.FromDataset(subject.Train) : null)
-            view.Render(subject.Generator, samples, view.PreviewCount, options.Seed, data);
+            view.Render(subject.Generator, samples, view.PreviewCount, settings.Seed, data);
         images["samples"] = [samples];
         if (File.Exists(subject.Run.Directory.LossPlot))
         {
@@ -97,37 +129,88 @@ public sealed class AuditRunner(AuditOptions options)
         }
         else notes.Add("the run has no loss.png (an imported model): no training curves");
 
-        var quality = Stage("quality", p => AuditStages.Quality(subject, options, p));
-        var (stability, stabilityCharts) = Stage("stability", p => AuditStages.Stability(subject, options, folder, p));
-        images["stability"] = stabilityCharts;
-        var explanations = Stage("explanations", p => AuditStages.Explanations(subject, options, folder, p));
-        images["attributions"] = explanations.Charts;
-        notes.AddRange(explanations.Notes);
-        var (traversal, traversalNote) = Stage("latents", _ => AuditStages.Latents(subject, options, folder));
-        if (traversal is not null) images["traversals"] = [traversal];
-        notes.Add(traversalNote);
+        var quality = Stage("quality", p => AuditStages.Quality(subject, settings, p));
+        var stability = Stage("stability", p => AuditStages.Stability(subject, settings, folder, p).ToTuple());
+        if (stability is not null) images["stability"] = stability.Item2;
+        var explanations = Stage("explanations", p => AuditStages.Explanations(subject, settings, folder, p));
+        if (explanations is not null)
+        {
+            images["attributions"] = explanations.Charts;
+            notes.AddRange(explanations.Notes);
+        }
+        var traversal = Stage("latents", _ => AuditStages.Latents(subject, settings, folder).ToTuple());
+        if (traversal is not null)
+        {
+            if (traversal.Item1 is { } png) images["traversals"] = [png];
+            notes.Add(traversal.Item2);
+        }
 
         var values = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (key, value) in quality) if (value is { } v) values[key] = v;
-        foreach (var (key, value) in stability.ToFlatDictionary())
-            if (value is double d) values[key] = d;
-        foreach (var (key, value) in explanations.Report.ToDictionary())
-            if (key is not ("n" or "seed")) values[key] = value;
+        var intervals = new Dictionary<string, ConfidenceInterval>();
+        if (quality is not null)
+        {
+            foreach (var (key, value) in quality.Evaluation.ToFlatDictionary()) if (value is { } v) values[key] = v;
+            foreach (var (key, interval) in quality.Evaluation.Intervals) intervals[key] = interval;
+        }
+        if (stability?.Item1 is { } report)
+        {
+            foreach (var (key, value) in report.ToFlatDictionary())
+                if (value is double d) values[key] = d;
+            foreach (var (key, interval) in StabilityIntervals(report, settings.Seed)) intervals[key] = interval;
+        }
+        if (explanations is not null)
+            foreach (var (key, value) in explanations.Report.ToDictionary())
+                if (key is not ("n" or "seed")) values[key] = value;
+
+        var real = quality?.Real;
+        var noRealReason = quality is null ? "the quality stage failed" : quality.NoRealRowReason;
+        var measurements = new Measurements
+        {
+            Values = values,
+            Real = real?.Values ?? new Dictionary<string, double>(),
+            NoRealRowReason = noRealReason,
+            Intervals = intervals,
+            Missing = key => KeyCoverage.Missing(key, subject, failed, quality?.Evaluation, stability?.Item1, explanations),
+        };
 
         var run = subject.Run;
         return new AuditResult
         {
             Card = new ModelCard(runPath, run.Manifest, run.Step, run.UsesEma, subject.DataWarning, VersionRecord.Current()),
-            Options = options,
+            Options = settings,
             Policy = policy,
             Values = values,
-            Verdicts = policy.Evaluate(values, explanations.Report.NotApplicableKeys()),
-            Stability = stability,
+            Verdicts = policy.Evaluate(measurements),
+            Stability = stability?.Item1,
             Explanations = explanations,
             Images = images,
             Notes = notes,
             StageSeconds = seconds,
+            Real = real,
+            NoRealRowReason = noRealReason,
+            Intervals = intervals,
+            FeatureSpace = quality?.Evaluation.ExtractorName,
+            FeatureSpaceIdentity = quality?.Evaluation.ExtractorIdentity,
+            FailedStages = failed,
         };
+    }
+
+    /// <summary>
+    /// Intervals of the local and worst-case scores: the unit is a pair (one latent input and its perturbation),
+    /// resampled with replacement. Repeat and determinism are exact equality checks and get none.
+    /// </summary>
+    internal static Dictionary<string, ConfidenceInterval> StabilityIntervals(StabilityReport report, long seed)
+    {
+        var result = new Dictionary<string, ConfidenceInterval>();
+        foreach (var (prefix, scores) in new[] { ("local", report.Local), ("worstCase", report.WorstCase) })
+            foreach (var score in scores)
+            {
+                if (score.Values.Count == 0) continue;
+                var key = $"{prefix}.{StabilityReport.FormatEpsilon(score.Epsilon)}.{Similarity.Key(score.Similarity)}";
+                if (Bootstrap.OfMean(score.Values, "pairs (latent inputs and their perturbations)", unchecked((ulong)seed) ^ 0x57AB1E) is { } interval)
+                    result[key] = interval;
+            }
+        return result;
     }
 
     sealed class Progress(IAuditObserver? observer, string stage) : IProgress<string>

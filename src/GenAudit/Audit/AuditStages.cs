@@ -20,6 +20,12 @@ namespace GenAudit.Audit;
 /// <param name="Charts">PNG paths (attribution heatmap).</param>
 public sealed record ExplanationStage(EvaluationReport Report, string Target, string TargetReason, IReadOnlyList<string> Notes, IReadOnlyList<string> Charts);
 
+/// <summary>The quality stage's outcome: the evaluation of the generator and the real row.</summary>
+/// <param name="Evaluation">The generator's quality, coverage and memorisation, with intervals.</param>
+/// <param name="Real">Held-out real data measured the same way; null without a held-out split.</param>
+/// <param name="NoRealRowReason">Why there is no real row; null when there is one.</param>
+public sealed record QualityStage(QualityEvaluation Evaluation, RealRow? Real, string? NoRealRowReason);
+
 /// <summary>
 /// The audit's calls into the quality, stability and explanation services, one method per stage: the
 /// explanation stage runs <see cref="ExplainRunner.Prepare"/>, the comparison of <c>explain --compare</c>.
@@ -29,9 +35,16 @@ public static class AuditStages
     /// <summary>Attribution methods the audit can compare.</summary>
     public static IReadOnlyList<string> KnownMethods { get; } = ["ig", "smoothgrad", "saliency", "kernelshap", "lime"];
 
-    /// <summary>Quality and coverage: the flat keys of <see cref="QualityEvaluation.ToFlatDictionary"/>.</summary>
-    public static IReadOnlyDictionary<string, double?> Quality(AuditSubject subject, AuditOptions options, IProgress<string>? progress) =>
-        new QualityEvaluator(subject.Extractor, subject.Train, subject.Test, options.QualityOptions).Evaluate(subject.Generator, progress).ToFlatDictionary();
+    /// <summary>Quality, coverage and memorisation of the generator (<see cref="QualityEvaluation.ToFlatDictionary"/>) and the real row.</summary>
+    public static QualityStage Quality(AuditSubject subject, AuditOptions options, IProgress<string>? progress)
+    {
+        var evaluator = new QualityEvaluator(subject.Extractor, subject.Train, subject.Test, options.QualityOptions);
+        var evaluation = evaluator.Evaluate(subject.Generator, progress);
+        var real = evaluator.EvaluateRealRow(progress);
+        return new QualityStage(evaluation, real, real is null
+            ? $"'{subject.Train.Name}' has no held-out split (its test split is the training data), so there is no real row"
+            : null);
+    }
 
     /// <summary>The stability audit with the run's training history, and its charts (ε curves, worst-case pairs, dynamics with flags) as PNGs in <paramref name="folder"/>.</summary>
     public static (StabilityReport Report, IReadOnlyList<string> Charts) Stability(AuditSubject subject, AuditOptions options, string folder, IProgress<string>? progress)

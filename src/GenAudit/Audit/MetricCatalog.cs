@@ -11,8 +11,19 @@ public enum MetricDirection
     None,
 }
 
-/// <summary>A reported number: its key, direction, range and the section of docs/metrics.md that defines it.</summary>
-public sealed record MetricInfo(string Key, string Title, MetricDirection Direction, string Range, string Anchor);
+/// <summary>What the real row (held-out real data measured like a generator, docs/audit.md#real-row) gives a key.</summary>
+public enum RealRowUse
+{
+    /// <summary>No real value: the key is not a property of samples (a count, a seed) or its healthy value is fixed by construction.</summary>
+    None,
+    /// <summary>A real value is reported next to the key, but it sits at or near 0 by design, so ratios to it are refused.</summary>
+    Reported,
+    /// <summary>A real value is reported and a policy may bound value / real value ("minRatio", "maxRatio").</summary>
+    Ratio,
+}
+
+/// <summary>A reported number: its key, direction, range, the section of docs/metrics.md that defines it, and its use of the real row.</summary>
+public sealed record MetricInfo(string Key, string Title, MetricDirection Direction, string Range, string Anchor, RealRowUse Real = RealRowUse.None);
 
 /// <summary>
 /// Every key GenAudit reports, for tables, reports and policy validation. Keys with a variable part
@@ -22,26 +33,26 @@ public static class MetricCatalog
 {
     static readonly MetricInfo[] Entries =
     [
-        new("fid", "Fréchet distance in feature space", MetricDirection.Lower, "[0, ∞)", "fid"),
-        new("kid.mean", "Kernel distance (unbiased MMD², cubic kernel), mean over subsets", MetricDirection.Lower, "≈ 0 when matched; may be slightly negative", "kid"),
+        new("fid", "Fréchet distance in the feature extractor's space (the feature classifier's penultimate layer for labelled images)", MetricDirection.Lower, "[0, ∞)", "fid", RealRowUse.Ratio),
+        new("kid.mean", "Kernel distance (unbiased MMD², cubic kernel) in the feature extractor's space, mean over subsets", MetricDirection.Lower, "≈ 0 when matched; may be slightly negative", "kid", RealRowUse.Reported),
         new("kid.std", "Kernel distance, standard deviation over subsets (absent when every subset is the whole sample)", MetricDirection.None, "[0, ∞)", "kid"),
-        new("precision", "Precision (Naeem et al. 2020, k = 5)", MetricDirection.Higher, "[0, 1]", "prdc"),
-        new("recall", "Recall (Naeem et al. 2020, k = 5)", MetricDirection.Higher, "[0, 1]", "prdc"),
-        new("density", "Density (Naeem et al. 2020)", MetricDirection.Higher, "[0, N/k]; ≈ 1 when matched", "prdc"),
-        new("coverage", "Coverage (Naeem et al. 2020)", MetricDirection.Higher, "[0, 1]", "prdc"),
-        new("improvedPrecision", "Improved precision (Kynkäänniemi et al. 2019, k = 3)", MetricDirection.Higher, "[0, 1]", "improved-pr"),
-        new("improvedRecall", "Improved recall (Kynkäänniemi et al. 2019, k = 3)", MetricDirection.Higher, "[0, 1]", "improved-pr"),
-        new("isScore", "Inception-style score with the feature classifier, mean over splits", MetricDirection.Higher, "[1, K]", "is"),
+        new("precision", "Precision (Naeem et al. 2020, k = 5)", MetricDirection.Higher, "[0, 1]", "prdc", RealRowUse.Ratio),
+        new("recall", "Recall (Naeem et al. 2020, k = 5)", MetricDirection.Higher, "[0, 1]", "prdc", RealRowUse.Ratio),
+        new("density", "Density (Naeem et al. 2020)", MetricDirection.Higher, "[0, N/k]; ≈ 1 when matched", "prdc", RealRowUse.Ratio),
+        new("coverage", "Coverage (Naeem et al. 2020)", MetricDirection.Higher, "[0, 1]", "prdc", RealRowUse.Ratio),
+        new("improvedPrecision", "Improved precision (Kynkäänniemi et al. 2019, k = 3)", MetricDirection.Higher, "[0, 1]", "improved-pr", RealRowUse.Ratio),
+        new("improvedRecall", "Improved recall (Kynkäänniemi et al. 2019, k = 3)", MetricDirection.Higher, "[0, 1]", "improved-pr", RealRowUse.Ratio),
+        new("isScore", "Inception-style score from the feature classifier's class probabilities (not Inception-v3), mean over splits", MetricDirection.Higher, "[1, K]", "is", RealRowUse.Ratio),
         new("isScore.std", "Inception-style score, standard deviation over splits", MetricDirection.None, "[0, ∞)", "is"),
-        new("modes.captured", "Modes with at least one high-quality sample", MetricDirection.Higher, "[0, M]", "modes"),
-        new("modes.highQuality", "Fraction of samples within 3 std of their nearest mode", MetricDirection.Higher, "[0, 1]", "modes"),
-        new("modes.reverseKl", "KL(generated mode histogram ‖ uniform)", MetricDirection.Lower, "[0, ln M]", "modes"),
-        new("classes.covered", "Classes with at least 1% of generated samples", MetricDirection.Higher, "[0, K]", "classes"),
-        new("classes.kl", "KL(generated class histogram ‖ real class distribution)", MetricDirection.Lower, "[0, ∞)", "classes"),
-        new("conditionAccuracy", "Classifier accuracy on the requested class", MetricDirection.Higher, "[0, 1]", "classes"),
-        new("copies.fraction", "Fraction of generated samples that are likely copies of training samples", MetricDirection.Lower, "[0, 1]", "copies"),
+        new("modes.captured", "Modes with at least one high-quality sample", MetricDirection.Higher, "[0, M]", "modes", RealRowUse.Ratio),
+        new("modes.highQuality", "Fraction of samples within 3 std of their nearest mode", MetricDirection.Higher, "[0, 1]", "modes", RealRowUse.Ratio),
+        new("modes.reverseKl", "KL(generated mode histogram ‖ uniform)", MetricDirection.Lower, "[0, ln M]", "modes", RealRowUse.Reported),
+        new("classes.covered", "Classes with at least 1% of generated samples", MetricDirection.Higher, "[0, K]", "classes", RealRowUse.Ratio),
+        new("classes.kl", "KL(generated class histogram ‖ real class distribution)", MetricDirection.Lower, "[0, ∞)", "classes", RealRowUse.Reported),
+        new("conditionAccuracy", "Classifier accuracy on the requested class", MetricDirection.Higher, "[0, 1]", "classes", RealRowUse.Ratio),
+        new("copies.fraction", "Fraction of generated samples that are likely copies of training samples", MetricDirection.Lower, "[0, 1]", "copies", RealRowUse.Reported),
         new("copies.ct", "Data-copying test C_T (Meehan et al. 2020): ≤ −3 means generated samples sit closer to training samples than held-out data does", MetricDirection.Higher, "(−∞, ∞)", "data-copying"),
-        new("authenticity", "Fraction of generated samples farther from their nearest training sample than its own nearest neighbour (Alaa et al. 2022); real data ≈ 0.5", MetricDirection.Higher, "[0, 1]", "authenticity"),
+        new("authenticity", "Fraction of generated samples farther from their nearest training sample than its own nearest neighbour (Alaa et al. 2022); real data ≈ 0.5", MetricDirection.Higher, "[0, 1]", "authenticity", RealRowUse.Ratio),
         new("classifier.accuracy", "Held-out accuracy of the feature classifier", MetricDirection.Higher, "[0, 1]", "feature-space"),
         new("autoencoder.reconstructionError", "Held-out reconstruction error (MSE per value) of the autoencoder whose code is the feature space of folders without two classes", MetricDirection.Lower, "[0, 1]", "feature-space"),
         new("samples.real", "Real samples used", MetricDirection.None, "count", "feature-space"),

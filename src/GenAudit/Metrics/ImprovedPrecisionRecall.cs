@@ -33,7 +33,11 @@ public sealed record ImprovedPrecisionRecallResult(double Precision, double Reca
 public static class ImprovedPrecisionRecall
 {
     /// <summary>Improved precision and recall between real and generated feature matrices (N, D) of any float dtype; both sets need more than k samples.</summary>
-    public static ImprovedPrecisionRecallResult Compute(Tensor real, Tensor fake, ImprovedPrecisionRecallOptions? options = null)
+    public static ImprovedPrecisionRecallResult Compute(Tensor real, Tensor fake, ImprovedPrecisionRecallOptions? options = null) =>
+        ComputeWithCounts(real, fake, options, collectPairs: false).Result;
+
+    /// <summary>Improved precision and recall and the counts behind them (with ball memberships when <paramref name="collectPairs"/>), for the bootstrap.</summary>
+    internal static (ImprovedPrecisionRecallResult Result, NeighbourhoodCounts Counts) ComputeWithCounts(Tensor real, Tensor fake, ImprovedPrecisionRecallOptions? options, bool collectPairs)
     {
         options ??= new ImprovedPrecisionRecallOptions();
         TorchRuntime.EnsureLoaded();
@@ -44,10 +48,10 @@ public static class ImprovedPrecisionRecall
         FeatureMatrix.RequireSameDimension(x, nameof(real), y, nameof(fake));
         NeighbourhoodCounts.Validate(options.NearestK, options.ChunkRows, x.shape[0], y.shape[0]);
 
-        var counts = NeighbourhoodCounts.Compute(x, y, options.NearestK, inclusive: true, options.ChunkRows);
+        var counts = NeighbourhoodCounts.Compute(x, y, options.NearestK, inclusive: true, options.ChunkRows, collectPairs);
         int n = counts.RealInFakeBalls.Length, m = counts.FakeInRealBalls.Length;
         var precision = (double)counts.FakeInRealBalls.Count(c => c > 0) / m;
         var recall = (double)counts.RealInFakeBalls.Count(inside => inside) / n;
-        return new ImprovedPrecisionRecallResult(precision, recall, options.NearestK, n, m);
+        return (new ImprovedPrecisionRecallResult(precision, recall, options.NearestK, n, m), counts);
     }
 }

@@ -37,7 +37,11 @@ public sealed record PrecisionRecallDensityCoverageResult(double Precision, doub
 public static class PrecisionRecallDensityCoverage
 {
     /// <summary>PRDC between real and generated feature matrices (N, D) of any float dtype; both sets need more than k samples.</summary>
-    public static PrecisionRecallDensityCoverageResult Compute(Tensor real, Tensor fake, PrecisionRecallDensityCoverageOptions? options = null)
+    public static PrecisionRecallDensityCoverageResult Compute(Tensor real, Tensor fake, PrecisionRecallDensityCoverageOptions? options = null) =>
+        ComputeWithCounts(real, fake, options, collectPairs: false).Result;
+
+    /// <summary>PRDC and the counts behind it (with the ball memberships when <paramref name="collectPairs"/>), for the bootstrap.</summary>
+    internal static (PrecisionRecallDensityCoverageResult Result, NeighbourhoodCounts Counts) ComputeWithCounts(Tensor real, Tensor fake, PrecisionRecallDensityCoverageOptions? options, bool collectPairs)
     {
         options ??= new PrecisionRecallDensityCoverageOptions();
         TorchRuntime.EnsureLoaded();
@@ -48,12 +52,12 @@ public static class PrecisionRecallDensityCoverage
         FeatureMatrix.RequireSameDimension(x, nameof(real), y, nameof(fake));
         NeighbourhoodCounts.Validate(options.NearestK, options.ChunkRows, x.shape[0], y.shape[0]);
 
-        var counts = NeighbourhoodCounts.Compute(x, y, options.NearestK, inclusive: false, options.ChunkRows);
+        var counts = NeighbourhoodCounts.Compute(x, y, options.NearestK, inclusive: false, options.ChunkRows, collectPairs);
         int n = counts.RealCovered.Length, m = counts.FakeInRealBalls.Length;
         var precision = (double)counts.FakeInRealBalls.Count(c => c > 0) / m;
         var recall = (double)counts.RealInFakeBalls.Count(inside => inside) / n;
         var density = (double)counts.FakeInRealBalls.Sum() / ((double)options.NearestK * m);
         var coverage = (double)counts.RealCovered.Count(covered => covered) / n;
-        return new PrecisionRecallDensityCoverageResult(precision, recall, density, coverage, options.NearestK, n, m);
+        return (new PrecisionRecallDensityCoverageResult(precision, recall, density, coverage, options.NearestK, n, m), counts);
     }
 }

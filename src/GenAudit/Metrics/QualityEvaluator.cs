@@ -10,8 +10,14 @@ namespace GenAudit.Metrics;
 /// <summary>Settings for <see cref="QualityEvaluator"/>; one place for the defaults `genaudit evaluate` and library calls share.</summary>
 public sealed record QualityEvaluationOptions
 {
-    /// <summary>Generated samples n. Default: 10,000.</summary>
-    public int SampleCount { get; init; } = 10_000;
+    /// <summary>
+    /// The one default n of `genaudit evaluate` and `genaudit audit`: 5,000 (FID is biased in n, so the two
+    /// verbs must agree; 5,000 keeps the audit within its 5-minute budget, docs/audit.md#budget).
+    /// </summary>
+    public const int DefaultSampleCount = 5_000;
+
+    /// <summary>Generated samples n. Default: <see cref="DefaultSampleCount"/>.</summary>
+    public int SampleCount { get; init; } = DefaultSampleCount;
 
     /// <summary>Seeds the latent vectors (own torch.Generator) and the KID subsets. Default: 0.</summary>
     public long Seed { get; init; }
@@ -19,8 +25,21 @@ public sealed record QualityEvaluationOptions
     /// <summary>Samples per generator call and per feature-extractor call. Default: 500.</summary>
     public int BatchSize { get; init; } = 500;
 
-    /// <summary>Most held-out samples used as the real reference; a larger split is subsampled. Default: 10,000.</summary>
-    public int MaxRealSamples { get; init; } = 10_000;
+    /// <summary>Most held-out samples used as the real reference; a larger split is subsampled. Default: <see cref="DefaultSampleCount"/> (see <see cref="For"/>).</summary>
+    public int MaxRealSamples { get; init; } = DefaultSampleCount;
+
+    /// <summary>Bootstrap resamples B of the intervals (docs/audit.md#intervals); 0 computes none. Default: <see cref="Bootstrap.DefaultResamples"/>.</summary>
+    public int BootstrapResamples { get; init; } = Bootstrap.DefaultResamples;
+
+    /// <summary>Folder of the real-row cache; null: <see cref="Core.CacheFolder.Default"/>/real-rows.</summary>
+    public string? RealRowCacheFolder { get; init; }
+
+    /// <summary>
+    /// The options `evaluate` and `audit` both use for n generated samples and a seed: the real reference is
+    /// max(n, 1,000) held-out samples (all of a smaller split), so both verbs compare the same sets.
+    /// </summary>
+    public static QualityEvaluationOptions For(int sampleCount, long seed) =>
+        new() { SampleCount = sampleCount, Seed = seed, MaxRealSamples = Math.Max(sampleCount, 1000) };
 
     /// <summary>
     /// Most training samples copy detection, authenticity and the data-copying test compare against; a
@@ -59,6 +78,7 @@ public sealed record QualityEvaluationOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"BatchSize is {BatchSize}; it must be at least 1.");
         if (MaxRealSamples < 2) throw new ArgumentOutOfRangeException(nameof(MaxRealSamples), $"MaxRealSamples is {MaxRealSamples}; it must be at least 2.");
         if (MaxCopyTrainingSamples < 2) throw new ArgumentOutOfRangeException(nameof(MaxCopyTrainingSamples), $"MaxCopyTrainingSamples is {MaxCopyTrainingSamples}; it must be at least 2.");
+        if (BootstrapResamples is < 0 or 1) throw new ArgumentOutOfRangeException(nameof(BootstrapResamples), $"BootstrapResamples is {BootstrapResamples}; use 0 (no intervals) or at least 2.");
         if (InceptionScoreSplits < 1) throw new ArgumentOutOfRangeException(nameof(InceptionScoreSplits), $"InceptionScoreSplits is {InceptionScoreSplits}; it must be at least 1.");
     }
 }
@@ -145,6 +165,30 @@ public sealed record QualityEvaluation(
         return Keys.ToDictionary(k => k, k => values[k]);
     }
 
+    /// <summary>Bootstrap 95% intervals by key (docs/audit.md#intervals): generated samples resampled, the reference fixed.</summary>
+    public IReadOnlyDictionary<string, ConfidenceInterval> Intervals { get; init; } = new Dictionary<string, ConfidenceInterval>();
+
+    /// <summary>The space the feature-based keys are measured in (<see cref="IFeatureExtractor.Name"/>).</summary>
+    public string ExtractorName { get; init; } = "";
+
+    /// <summary>The extractor's identity (<see cref="IFeatureExtractor.Identity"/>); null when unknown.</summary>
+    public string? ExtractorIdentity { get; init; }
+
+    /// <summary>Why key <paramref name="key"/> of <see cref="Keys"/> has no value on this run; null when it has one or is not a key of this evaluation.</summary>
+    public string? WhyNotApplicable(string key) => key switch
+    {
+        "kid.std" when Kid.StandardDeviation is null => "every KID subset is the whole sample, so there is no spread over subsets",
+        "isScore" or "isScore.std" when InceptionScore is null => "the feature space has no classifier (unlabelled data or 2D points), so there are no class probabilities",
+        "isScore.std" when InceptionScore is { Splits: <= 1 } => "the score was computed in one split",
+        "modes.captured" or "modes.highQuality" or "modes.reverseKl" when Modes is null => "modes are scored for known 2D mixtures (ring8, grid25) only",
+        "modes.reverseKl" when Modes is { ReverseKl: null } => "no generated sample lies near a mode, so the mode histogram is empty (modes.highQuality is 0)",
+        "classes.covered" or "classes.kl" when Classes is null => "class coverage needs class labels and a feature classifier",
+        "conditionAccuracy" when ConditionAccuracy is null => "the model is unconditional, or there is no classifier to check its conditions",
+        "copies.ct" when DataCopying is null => "the data has no held-out split (it is the training data itself), so the data-copying test has no held-out reference",
+        "classifier.accuracy" when ClassifierAccuracy is null => "the feature space has no classifier",
+        _ => null,
+    };
+
     /// <summary>Writes <c>real.npy</c> and <c>fake.npy</c> (float32, N × D) into <paramref name="folder"/>, creating it.</summary>
     public void WriteFeatures(string folder)
     {
@@ -153,6 +197,22 @@ public sealed record QualityEvaluation(
         Npy.Write(Path.Combine(folder, "fake.npy"), GeneratedFeatures, [GeneratedCount, FeatureSize]);
     }
 }
+
+/// <summary>
+/// Held-out real data measured as if it were a generator (docs/audit.md#real-row): <see cref="CandidateCount"/>
+/// held-out samples play the generated samples; the reference of FID, KID, PRDC and improved precision/recall is
+/// a seeded sample of <see cref="ReferenceCount"/> training samples (as many as the generator's held-out
+/// reference); classes, the Inception-style score and condition accuracy use the candidates' predictions (and
+/// their labels); copies and authenticity compare the candidates with the whole training set, as for a generator.
+/// </summary>
+/// <param name="Values">Real value by key; only keys that have one (docs/audit.md#real-row).</param>
+/// <param name="CandidateCount">Held-out samples measured: min(n, held-out count).</param>
+/// <param name="ReferenceCount">Training samples in the reference.</param>
+/// <param name="CopyTrainingCount">Training samples copies and authenticity compared against.</param>
+/// <param name="Seed">The evaluation seed (picks the candidates).</param>
+/// <param name="ExtractorName">The feature space.</param>
+/// <param name="FromCache">True when read from the cache instead of computed.</param>
+public sealed record RealRow(IReadOnlyDictionary<string, double> Values, int CandidateCount, int ReferenceCount, int CopyTrainingCount, long Seed, string ExtractorName, bool FromCache);
 
 /// <summary>
 /// Sample quality, coverage and memorisation of a generator against a dataset, in a feature space:
@@ -190,12 +250,12 @@ public sealed class QualityEvaluator
         realFeatures = new Lazy<(float[], int)>(() =>
         {
             var indices = Subsample(test.Count, this.options.MaxRealSamples, this.options.ReferenceSeed);
-            return (FeaturesOf(test, indices), indices.Length);
+            return (FeaturesOf(test, indices, withProbabilities: false).Features, indices.Length);
         });
         trainingFeatures = new Lazy<(float[], int[])>(() =>
         {
             var indices = Subsample(train.Count, this.options.MaxCopyTrainingSamples, this.options.ReferenceSeed);
-            return (FeaturesOf(train, indices), indices);
+            return (FeaturesOf(train, indices, withProbabilities: false).Features, indices);
         });
     }
 
@@ -233,35 +293,43 @@ public sealed class QualityEvaluator
         progress?.Report("FID, KID, precision/recall/density/coverage");
         var fid = FrechetDistance.Compute(realTensor, fakeTensor);
         var kid = KernelInceptionDistance.Compute(realTensor, fakeTensor, options.Kid with { Seed = unchecked((ulong)options.Seed) });
-        var prdc = PrecisionRecallDensityCoverage.Compute(realTensor, fakeTensor, options.Prdc);
-        var improved = ImprovedPrecisionRecall.Compute(realTensor, fakeTensor, options.ImprovedPrecisionRecall);
+        var bootstrap = options.BootstrapResamples > 0;
+        var (prdc, prdcCounts) = PrecisionRecallDensityCoverage.ComputeWithCounts(realTensor, fakeTensor, options.Prdc, collectPairs: bootstrap);
+        var (improved, improvedCounts) = ImprovedPrecisionRecall.ComputeWithCounts(realTensor, fakeTensor, options.ImprovedPrecisionRecall, collectPairs: bootstrap);
 
         InceptionScoreResult? inceptionScore = null;
         ClassCoverageResult? classes = null;
         ConditionAccuracyResult? conditionAccuracy = null;
         ModeCoverageResult? modes = null;
         Tensor? predicted = null;
+        Tensor? probabilityTensor = null;
+        double[]? realWeights = null;
         if (probabilities is not null)
         {
-            var probabilityTensor = tensor(probabilities, [n, extractor.ClassCount]); // (n, K)
+            probabilityTensor = tensor(probabilities, [n, extractor.ClassCount]);     // (n, K)
             inceptionScore = InceptionScore.Compute(probabilityTensor, Math.Min(options.InceptionScoreSplits, n));
             predicted = probabilityTensor.argmax(1);                                  // (n,)
             if (train.Labels is not null && train.ClassNames.Count == extractor.ClassCount)
             {
-                var realWeights = new double[extractor.ClassCount];
-                foreach (var label in train.Labels) realWeights[label]++;
+                realWeights = TrainingClassWeights();
                 classes = ClassCoverage.Compute(predicted, realWeights, options.Classes);
             }
         }
+        Func<Tensor, ModeCoverageResult>? modesOfRows = null;
         if (mixture is not null && d == 2)
         {
             var points = tensor(samples, [n, 2]);                                      // (n, 2)
             var means = tensor(mixture.Means.SelectMany(m => new[] { m.X, m.Y }).ToArray(), [mixture.ModeCount, 2]); // (M, 2)
             modes = ModeCoverage.Compute(points, means, mixture.Std);
+            modesOfRows = rows => ModeCoverage.Compute(points.index_select(0, rows), means, mixture.Std);
             if (model.ConditionCount == mixture.ModeCount) predicted = mixture.NearestMode(points);
         }
+        Tensor? requestedTensor = null;
         if (requested is not null && predicted is not null && model.ConditionCount == ClassCountOf(mixture))
-            conditionAccuracy = ClassCoverage.ConditionAccuracy(predicted, tensor(requested), model.ConditionCount);
+        {
+            requestedTensor = tensor(requested);                                       // (n,)
+            conditionAccuracy = ClassCoverage.ConditionAccuracy(predicted, requestedTensor, model.ConditionCount);
+        }
 
         steps?.Report(new WorkProgress("metrics", 3, EvaluationSteps));
         progress?.Report($"copy detection and authenticity against {Math.Min(train.Count, options.MaxCopyTrainingSamples)} training samples");
@@ -282,9 +350,160 @@ public sealed class QualityEvaluator
             .ToArray();
         steps?.Report(new WorkProgress("copy detection", 4, EvaluationSteps));
 
+        var intervals = new Dictionary<string, ConfidenceInterval>();
+        if (bootstrap)
+        {
+            progress?.Report($"bootstrap intervals ({options.BootstrapResamples} resamples of the generated samples)");
+            var byTraining = copies.TrainingNearestDistances;
+            intervals = QualityIntervals.Compute(new QualityIntervals.Inputs
+            {
+                RealStatistics = FrechetDistance.ComputeStatistics(realTensor, allowRankDeficient: true, "real"),
+                Fake = fakeTensor,
+                Prdc = prdcCounts,
+                PrdcK = options.Prdc.NearestK,
+                Improved = improvedCounts,
+                Probabilities = probabilityTensor,
+                InceptionScoreSplits = options.InceptionScoreSplits,
+                Predicted = classes is not null ? predicted : null,
+                RealClassWeights = realWeights,
+                Classes = options.Classes,
+                Requested = conditionAccuracy is not null ? requestedTensor : null,
+                ConditionCount = model.ConditionCount,
+                Modes = modesOfRows,
+                Copies = copies.NearestTrainingDistances.Select(x => x <= copies.Threshold).ToArray(),
+                Authentic = copies.NearestTrainingDistances.Select((x, j) => x > byTraining[copies.NearestTrainingIndices[j]]).ToArray(),
+            }, unchecked((ulong)options.Seed) ^ BootstrapSalt, options.BootstrapResamples);
+        }
+
         return new QualityEvaluation(options.Seed, realCount, n, trainIndices.Length, d, fid, kid, prdc, improved, inceptionScore,
             modes, classes, conditionAccuracy, copies, trainIndices, closest, extractor.ClassifierAccuracy, real, generated, authenticity, dataCopying)
-        { AutoencoderReconstructionError = extractor.ReconstructionError };
+        {
+            AutoencoderReconstructionError = extractor.ReconstructionError,
+            Intervals = intervals,
+            ExtractorName = extractor.Name,
+            ExtractorIdentity = extractor.Identity,
+        };
+    }
+
+    // Distinct streams for the bootstrap and the real row's candidates, so neither reuses the latent seed's draws.
+    const ulong BootstrapSalt = 0xB0075_7A9UL;
+    const ulong RealRowSalt = 0x4EA1_5A3D1EUL;
+
+    /// <summary>True when the held-out split differs from the training data (MNIST, Fashion-MNIST); false when the "test" split is the training data itself (an image folder without a class of two images).</summary>
+    public bool HasHeldOutSplit => train.Fingerprint != test.Fingerprint;
+
+    /// <summary>
+    /// The real row (docs/audit.md#real-row) for this evaluator's n, seed and feature space: read from the cache
+    /// (keyed by both data fingerprints, the extractor identity, n, the seeds and every metric setting) or
+    /// computed and written there atomically. Null when the data has no held-out split.
+    /// </summary>
+    public RealRow? EvaluateRealRow(IProgress<string>? progress = null)
+    {
+        if (!HasHeldOutSplit) return null;
+        TorchRuntime.EnsureLoaded();
+        var path = RealRowCachePath();
+        if (path is not null && File.Exists(path))
+        {
+            try
+            {
+                var cached = Json.ReadFile<RealRow>(path);
+                if (cached.Values is not null) return cached with { FromCache = true };
+            }
+            catch (System.Text.Json.JsonException) { } // a damaged entry is recomputed and rewritten
+            catch (InvalidDataException) { }
+        }
+        var row = ComputeRealRow(progress);
+        if (path is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            Json.WriteFile(path, row);
+        }
+        return row;
+    }
+
+    /// <summary>The cache file of the real row, or null when the extractor has no identity (then nothing is cached).</summary>
+    string? RealRowCachePath()
+    {
+        if (extractor.Identity is not { } identity) return null;
+        var settings = options with { BatchSize = 0, BootstrapResamples = 0, RealRowCacheFolder = null };
+        var description = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            version = "real-row/2", train = train.Fingerprint, test = test.Fingerprint, extractor = identity, settings,
+        }, Json.Compact);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(description)))[..24];
+        return Path.Combine(options.RealRowCacheFolder ?? Path.Combine(CacheFolder.Default(), "real-rows"), hash + ".json");
+    }
+
+    RealRow ComputeRealRow(IProgress<string>? progress)
+    {
+        var d = extractor.FeatureSize;
+        var candidates = Subsample(test.Count, Math.Min(test.Count, options.SampleCount), unchecked((ulong)options.Seed) ^ RealRowSalt);
+        var n = candidates.Length;
+        progress?.Report($"real row: {n} held-out samples of '{test.Name}' measured like generated ones");
+        var (candidateFeatures, candidateProbabilities) = FeaturesOf(test, candidates, withProbabilities: true);
+        var referenceCount = realFeatures.Value.Count;
+        var (trainFeatures, trainIndices) = trainingFeatures.Value;
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var trainTensor = tensor(trainFeatures, [trainIndices.Length, d]);                        // (N_train, D)
+        var referenceRows = Subsample(trainIndices.Length, referenceCount, options.ReferenceSeed ^ RealRowSalt);
+        var reference = trainTensor.index_select(0, tensor(referenceRows.Select(i => (long)i).ToArray())); // (R, D)
+        var candidatesTensor = tensor(candidateFeatures, [n, d]);                                 // (n, D)
+
+        var values = new Dictionary<string, double>
+        {
+            ["fid"] = FrechetDistance.Compute(reference, candidatesTensor).Distance,
+            ["kid.mean"] = KernelInceptionDistance.Compute(reference, candidatesTensor, options.Kid with { Seed = unchecked((ulong)options.Seed) }).Mean,
+        };
+        var prdc = PrecisionRecallDensityCoverage.Compute(reference, candidatesTensor, options.Prdc);
+        values["precision"] = prdc.Precision;
+        values["recall"] = prdc.Recall;
+        values["density"] = prdc.Density;
+        values["coverage"] = prdc.Coverage;
+        var improved = ImprovedPrecisionRecall.Compute(reference, candidatesTensor, options.ImprovedPrecisionRecall);
+        values["improvedPrecision"] = improved.Precision;
+        values["improvedRecall"] = improved.Recall;
+        if (candidateProbabilities is not null)
+        {
+            var probabilities = tensor(candidateProbabilities, [n, extractor.ClassCount]);      // (n, K)
+            values["isScore"] = InceptionScore.Compute(probabilities, Math.Min(options.InceptionScoreSplits, n)).Mean;
+            var predicted = probabilities.argmax(1);                                            // (n,)
+            if (train.Labels is not null && train.ClassNames.Count == extractor.ClassCount)
+            {
+                var classes = ClassCoverage.Compute(predicted, TrainingClassWeights(), options.Classes);
+                values["classes.covered"] = classes.ClassesCovered;
+                values["classes.kl"] = classes.KlToReal;
+            }
+            if (test.Labels is not null && test.ClassNames.Count == extractor.ClassCount)
+            {
+                var labels = tensor(candidates.Select(i => (long)test.Labels[i]).ToArray());    // (n,)
+                values["conditionAccuracy"] = ClassCoverage.ConditionAccuracy(predicted, labels, extractor.ClassCount).Accuracy;
+            }
+        }
+        if (Mixture is { } mixture && test.SampleSize == 2)
+        {
+            var (points, labels) = test.GetBatch(candidates.Select(i => (long)i).ToArray());   // (n, 2)
+            labels?.Dispose();
+            var means = tensor(mixture.Means.SelectMany(m => new[] { m.X, m.Y }).ToArray(), [mixture.ModeCount, 2]); // (M, 2)
+            var modes = ModeCoverage.Compute(points, means, mixture.Std);
+            values["modes.captured"] = modes.ModesCaptured;
+            values["modes.highQuality"] = modes.HighQualityFraction;
+            if (modes.ReverseKl is { } reverseKl) values["modes.reverseKl"] = reverseKl;
+        }
+        progress?.Report($"real row: copies and authenticity against {trainIndices.Length} training samples");
+        var copies = CopyDetection.Compute(trainTensor, candidatesTensor, options.Copies with { Seed = options.ReferenceSeed, ClosestPairCount = 0 });
+        values["copies.fraction"] = copies.CopyFraction;
+        values["authenticity"] = Authenticity.FromDistances(copies.NearestTrainingDistances, copies.NearestTrainingIndices, copies.TrainingNearestDistances).Score;
+        return new RealRow(values, n, referenceCount, trainIndices.Length, options.Seed, extractor.Name, FromCache: false);
+    }
+
+    /// <summary>Training-label counts per class: the real class distribution of classes.kl.</summary>
+    double[] TrainingClassWeights()
+    {
+        var weights = new double[extractor.ClassCount];
+        foreach (var label in train.Labels!) weights[label]++;
+        return weights;
     }
 
     /// <summary>Stages <see cref="Evaluate"/> reports: real features, generated samples, metrics, copy detection.</summary>
@@ -329,11 +548,12 @@ public sealed class QualityEvaluator
         return features;
     }
 
-    /// <summary>Features (rows × D) of the dataset samples at <paramref name="indices"/>, in batches.</summary>
-    float[] FeaturesOf(Dataset data, int[] indices)
+    /// <summary>Features (rows × D) of the dataset samples at <paramref name="indices"/>, in batches, and their class probabilities (rows × K) when asked and available.</summary>
+    (float[] Features, float[]? Probabilities) FeaturesOf(Dataset data, int[] indices, bool withProbabilities)
     {
-        var d = extractor.FeatureSize;
+        int d = extractor.FeatureSize, k = extractor.ClassCount;
         var features = new float[(long)indices.Length * d];
+        var probabilities = withProbabilities && k > 0 ? new float[(long)indices.Length * k] : null;
         for (var start = 0; start < indices.Length; start += options.BatchSize)
         {
             using var scope = NewDisposeScope();
@@ -342,11 +562,12 @@ public sealed class QualityEvaluator
             using (x)
             using (y)
             {
-                var (f, _) = extractor.Extract(x);
+                var (f, p) = extractor.Extract(x);
                 f.data<float>().CopyTo(features.AsSpan(start * d, b * d));
+                if (p is not null && probabilities is not null) p.data<float>().CopyTo(probabilities.AsSpan(start * k, b * k));
             }
         }
-        return features;
+        return (features, probabilities);
     }
 
     /// <summary>All indices 0..count−1 when count ≤ max, else max of them drawn without replacement (SplitMix64, <paramref name="seed"/>), in increasing order.</summary>

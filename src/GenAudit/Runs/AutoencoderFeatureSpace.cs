@@ -52,6 +52,20 @@ public sealed class AutoencoderFeatureExtractor(TrainedAutoencoder trained) : IF
     public double? ReconstructionError => Trained.Info.TestReconstructionError;
 
     /// <inheritdoc />
+    public string Name => FormattableString.Invariant($"convolutional autoencoder code (D = {FeatureSize}, held-out reconstruction error {Trained.Info.TestReconstructionError:G3}, {Trained.Info.TestReconstructionError / Trained.Info.TestVariance:P0} of the variance)");
+
+    /// <inheritdoc />
+    public string? Identity => IdentityOf(Trained.Info);
+
+    /// <summary>"autoencoder:" and the SHA-256 of the autoencoder's description (architecture, data fingerprints, seed, schedule; not its training time).</summary>
+    public static string IdentityOf(AutoencoderInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var json = System.Text.Json.JsonSerializer.Serialize(info with { TrainingSeconds = 0 }, Core.Json.Compact);
+        return "autoencoder:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
+    }
+
+    /// <inheritdoc />
     public (Tensor Features, Tensor? Probabilities) Extract(Tensor samples)
     {
         using var scope = NewDisposeScope();

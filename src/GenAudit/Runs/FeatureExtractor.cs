@@ -18,6 +18,15 @@ public interface IFeatureExtractor
     /// <summary>Held-out reconstruction error of the underlying autoencoder (its quality as an extractor), or null when there is none.</summary>
     double? ReconstructionError => null;
 
+    /// <summary>Names the space the quality keys are measured in, for reports, e.g. "feature classifier (penultimate layer, D = 128)".</summary>
+    string Name => $"{GetType().Name} (D = {FeatureSize})";
+
+    /// <summary>
+    /// Identifies the extractor's weights and settings (equal identities give equal features), for caches keyed
+    /// by it; null when unknown, and then nothing computed with it is cached.
+    /// </summary>
+    string? Identity => null;
+
     /// <summary>
     /// Features (B, D) and class probabilities (B, K), or null when <see cref="ClassCount"/> is 0, of a batch
     /// of samples (B, ...); computed under no_grad, returned as new float32 CPU tensors owned by the caller.
@@ -39,6 +48,12 @@ public sealed class IdentityFeatureExtractor(int dimension) : IFeatureExtractor
     public double? ClassifierAccuracy => null;
 
     /// <inheritdoc />
+    public string Name => $"identity (the raw values, D = {FeatureSize})";
+
+    /// <inheritdoc />
+    public string? Identity => $"identity:{FeatureSize}";
+
+    /// <inheritdoc />
     public (Tensor Features, Tensor? Probabilities) Extract(Tensor samples)
     {
         using var scope = NewDisposeScope();
@@ -56,9 +71,13 @@ public sealed class ClassifierFeatureExtractor : IFeatureExtractor
     readonly FeatureClassifier classifier;
     readonly int batchSize;
 
-    /// <summary>Wraps <paramref name="classifier"/>; <paramref name="heldOutAccuracy"/> is reported with the results. The caller keeps ownership of the classifier.</summary>
-    public ClassifierFeatureExtractor(FeatureClassifier classifier, double? heldOutAccuracy = null, int batchSize = FeatureClassifier.DefaultBatchSize)
+    /// <summary>
+    /// Wraps <paramref name="classifier"/>; <paramref name="heldOutAccuracy"/> is reported with the results and
+    /// <paramref name="identity"/> keys caches (null: not cached). The caller keeps ownership of the classifier.
+    /// </summary>
+    public ClassifierFeatureExtractor(FeatureClassifier classifier, double? heldOutAccuracy = null, int batchSize = FeatureClassifier.DefaultBatchSize, string? identity = null)
     {
+        Identity = identity;
         ArgumentNullException.ThrowIfNull(classifier);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize is {batchSize}; it must be at least 1.");
         this.classifier = classifier;
@@ -68,9 +87,23 @@ public sealed class ClassifierFeatureExtractor : IFeatureExtractor
 
     /// <summary>Wraps a trained (or cached) classifier and its held-out accuracy.</summary>
     public ClassifierFeatureExtractor(TrainedFeatureClassifier trained)
-        : this(trained.Classifier, trained.Info.TestAccuracy)
+        : this(trained.Classifier, trained.Info.TestAccuracy, identity: IdentityOf(trained.Info))
     {
     }
+
+    /// <summary>"classifier:" and the SHA-256 of the classifier's description (architecture, data fingerprints, seed, schedule; not its training time).</summary>
+    public static string IdentityOf(FeatureClassifierInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var json = System.Text.Json.JsonSerializer.Serialize(info with { TrainingSeconds = 0 }, Core.Json.Compact);
+        return "classifier:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
+    }
+
+    /// <inheritdoc />
+    public string Name => FormattableString.Invariant($"feature classifier (penultimate layer, D = {FeatureSize}, {ClassCount} classes{(ClassifierAccuracy is { } a ? FormattableString.Invariant($", held-out accuracy {a:P1}") : "")})");
+
+    /// <inheritdoc />
+    public string? Identity { get; }
 
     /// <inheritdoc />
     public int FeatureSize => FeatureClassifier.FeatureSize;

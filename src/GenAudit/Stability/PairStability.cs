@@ -26,7 +26,11 @@ public sealed record RepeatResult(double Similarity, double MaxAbsDiff, int Samp
 /// <param name="Min">Smallest similarity of any pair.</param>
 /// <param name="SampleCount">Number of pairs.</param>
 /// <param name="Method">How pairs were found: <c>sphere</c> (local), <c>pga</c> or <c>randomSearch</c> (worst case).</param>
-public sealed record PairScore(double Epsilon, SimilarityKind Similarity, double Mean, double Min, int SampleCount, string Method);
+public sealed record PairScore(double Epsilon, SimilarityKind Similarity, double Mean, double Min, int SampleCount, string Method)
+{
+    /// <summary>The similarity of every pair, in sample order (the bootstrap of the score resamples them).</summary>
+    public IReadOnlyList<double> Values { get; init; } = [];
+}
 
 /// <summary>
 /// Stability(G) = mean over pairs of similarity(G(x_i), G(x_j)) for repeat, local and worst-case pairs,
@@ -91,7 +95,7 @@ public static class PairStability
         var scores = new List<PairScore>();
         for (var e = 0; e < epsilons.Count; e++)
             for (var s = 0; s < similarities.Count; s++)
-                scores.Add(new PairScore(epsilons[e], similarities[s], values[e, s].Average(), values[e, s].Min(), count, "sphere"));
+                scores.Add(new PairScore(epsilons[e], similarities[s], values[e, s].Average(), values[e, s].Min(), count, "sphere") { Values = values[e, s].ToArray() });
         return scores;
     }
 
@@ -141,7 +145,7 @@ public static class PairStability
                 if (batch.Method != "pga") method = batch.Method;
             }
             for (var s = 0; s < similarities.Count; s++)
-                scores.Add(new PairScore(epsilon, similarities[s], values[s].Average(), values[s].Min(), count, method));
+                scores.Add(new PairScore(epsilon, similarities[s], values[s].Average(), values[s].Min(), count, method) { Values = values[s].ToArray() });
             examples.AddRange(Examples(model, z, conditions, cat(bestDeltas, 0), searchValues, epsilon, search, options.WorstCaseExampleCount));
             foreach (var delta in bestDeltas) delta.Dispose();
         }

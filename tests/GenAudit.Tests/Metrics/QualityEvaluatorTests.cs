@@ -88,7 +88,7 @@ public class QualityEvaluatorTests(MnistClassifierFixture mnist, ITestOutputHelp
     const int ImageSamples = 1000;
 
     QualityEvaluator ImageEvaluator() =>
-        new(new ClassifierFeatureExtractor(mnist.Trained), mnist.Train, mnist.Test, new QualityEvaluationOptions { SampleCount = ImageSamples, Seed = 3 });
+        new(new ClassifierFeatureExtractor(mnist.Trained), mnist.Train, mnist.Test, new QualityEvaluationOptions { SampleCount = ImageSamples, Seed = 3, BootstrapResamples = 0 });
 
     void Print(string name, QualityEvaluation result) =>
         output.WriteLine($"{name}: " + string.Join(", ", result.ToFlatDictionary().Select(kv => $"{kv.Key}={kv.Value?.ToString("G4") ?? "null"}")));
@@ -151,7 +151,7 @@ public class QualityEvaluatorTests(MnistClassifierFixture mnist, ITestOutputHelp
     [Fact]
     public void FeaturesAreWrittenAsNpy()
     {
-        var evaluator = new QualityEvaluator(new IdentityFeatureExtractor(2), Ring8Train(), Ring8Test(), new QualityEvaluationOptions { SampleCount = 300 });
+        var evaluator = new QualityEvaluator(new IdentityFeatureExtractor(2), Ring8Train(), Ring8Test(), new QualityEvaluationOptions { SampleCount = 300, BootstrapResamples = 0 });
         var result = evaluator.Evaluate(new MixtureGenerator(Mixture2D.Ring8));
         var folder = Directory.CreateTempSubdirectory("genaudit-features-").FullName;
         try
@@ -172,7 +172,7 @@ public class QualityEvaluatorTests(MnistClassifierFixture mnist, ITestOutputHelp
     [Fact]
     public void OracleRingGeneratorCapturesAllModesAndBeatsAShiftedOne()
     {
-        var evaluator = new QualityEvaluator(new IdentityFeatureExtractor(2), Ring8Train(), Ring8Test(), new QualityEvaluationOptions { SampleCount = 2500 });
+        var evaluator = new QualityEvaluator(new IdentityFeatureExtractor(2), Ring8Train(), Ring8Test(), new QualityEvaluationOptions { SampleCount = 2500, BootstrapResamples = 0 });
         var oracle = evaluator.Evaluate(new MixtureGenerator(Mixture2D.Ring8));
         var shifted = evaluator.Evaluate(new MixtureGenerator(Mixture2D.Ring8, shift: 0.3));
         Print("oracle", oracle);
@@ -197,7 +197,7 @@ public class QualityEvaluatorTests(MnistClassifierFixture mnist, ITestOutputHelp
     [Fact]
     public void CollapsedRingGeneratorCapturesOneMode()
     {
-        var evaluator = new QualityEvaluator(new IdentityFeatureExtractor(2), Ring8Train(), Ring8Test(), new QualityEvaluationOptions { SampleCount = 2500 });
+        var evaluator = new QualityEvaluator(new IdentityFeatureExtractor(2), Ring8Train(), Ring8Test(), new QualityEvaluationOptions { SampleCount = 2500, BootstrapResamples = 0 });
         var flat = evaluator.Evaluate(new MixtureGenerator(Mixture2D.Ring8, collapsed: true)).ToFlatDictionary();
         Assert.Equal(1.0, flat["modes.captured"]);
         Assert.Equal(Math.Log(8), flat["modes.reverseKl"]!.Value, 1e-12);
@@ -211,6 +211,8 @@ public class QualityEvaluatorTests(MnistClassifierFixture mnist, ITestOutputHelp
         var a = new QualityEvaluator(new IdentityFeatureExtractor(2), Ring8Train(), Ring8Test(), options).Evaluate(new MixtureGenerator(Mixture2D.Ring8));
         var b = new QualityEvaluator(new IdentityFeatureExtractor(2), Ring8Train(), Ring8Test(), options).Evaluate(new MixtureGenerator(Mixture2D.Ring8));
         Assert.Equal(a.ToFlatDictionary(), b.ToFlatDictionary());
+        Assert.Equal(a.Intervals, b.Intervals); // the bootstrap is seeded too
+        Assert.Contains("precision", a.Intervals.Keys);
     }
 
     static PointDataset Ring8Train() => Mixture2D.Ring8.TrainingSet(20_000, seed: 0);

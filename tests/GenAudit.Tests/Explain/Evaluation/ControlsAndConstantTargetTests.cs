@@ -107,7 +107,7 @@ public class ControlsAndConstantTargetTests
         Assert.DoesNotContain("explainability", flatKeys.Keys);
         Assert.DoesNotContain("explainability.margin", flatKeys.Keys);
         Assert.True(double.IsNaN(flat.Explainability));
-        var verdict = Policy.Default.Evaluate(flatKeys, flat.NotApplicableKeys()).Single(v => v.Threshold.Key == "explainability");
+        var verdict = Judge(flatKeys, flat.NotApplicableKeys());
         Assert.Equal(VerdictStatus.NotApplicable, verdict.Status);
         Assert.Equal(flat.NotApplicableReason, verdict.Reason);
 
@@ -117,8 +117,16 @@ public class ControlsAndConstantTargetTests
         var normalKeys = normal.ToDictionary();
         Assert.Equal(ScoreFromRawMetrics(normal.Methods[0]), normalKeys["explainability"], 12);
         Assert.True(normalKeys["explainability"] > 0.5, $"the exact attributions of a linear generator score {normalKeys["explainability"]:F3}");
-        Assert.Equal(VerdictStatus.Pass, Policy.Default.Evaluate(normalKeys, normal.NotApplicableKeys()).Single(v => v.Threshold.Key == "explainability").Status);
+        Assert.Equal(VerdictStatus.Pass, Judge(normalKeys, normal.NotApplicableKeys()).Status);
     }
+
+    // The explainability threshold judged as the audit does: a missing key is not applicable with the stage's reason.
+    static Verdict Judge(IReadOnlyDictionary<string, double> values, IReadOnlyDictionary<string, string> notApplicable) =>
+        Policy.Parse("""{ "explainability": { "min": 0.3 } }""", "test").Evaluate(new Measurements
+        {
+            Values = values,
+            Missing = key => (VerdictStatus.NotApplicable, notApplicable.GetValueOrDefault(key, "not reported by this run")),
+        }).Single();
 
     [Fact]
     public void TheAuditStageNotesAGeneratorWhoseOutputBarelyDependsOnItsLatent()
