@@ -73,6 +73,7 @@ public sealed class AuditRunner(AuditOptions options)
         var seconds = new Dictionary<string, double>();
         var notes = new List<string>();
         if (subject.DataWarning is { } warning) notes.Add(warning);
+        if (subject.Run.Manifest.Source != "calibration" && CalibrationReport.Find(subject.Train.Fingerprint) is { } calibration) notes.Add(calibration.Describe());
         T Stage<T>(string name, Func<IProgress<string>, T> body)
         {
             observer?.StageStarted(name);
