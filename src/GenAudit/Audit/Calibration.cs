@@ -95,35 +95,56 @@ public sealed class Calibration(AuditOptions options, DefectiveGeneratorOptions?
     public CalibrationResult Run(string dataSpec, Policy policy, string folder, IProgress<string>? progress = null, Func<DefectKind, IAuditObserver?>? observer = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataSpec);
-        ArgumentNullException.ThrowIfNull(policy);
-        options.Validate();
-        generatorOptions.Validate();
         var config = TrainingConfig.DefaultsFor(dataSpec);
         var train = DatasetRegistry.Resolve(dataSpec, config.DataOptions(DataSplit.Train));
         var test = DatasetRegistry.Resolve(dataSpec, config.DataOptions(DataSplit.Test));
-        if (train.Fingerprint == test.Fingerprint)
-            throw new ArgumentException($"--data {dataSpec}: the held-out split is the training data itself, so the healthy control would replay training data; calibrate needs data with a held-out split (mnist, fashion-mnist, ring8, grid25)");
-        var output = OutputKinds.Of(train.SampleShape);
-        var (extractor, classifier) = FeatureSpaces.For(output).Open(train, test, dataSpec, progress);
+        CheckHeldOut(dataSpec, train, test);
+        var (extractor, classifier) = FeatureSpaces.For(OutputKinds.Of(train.SampleShape)).Open(train, test, dataSpec, progress);
         try
         {
-            var rows = new List<CalibrationRow>();
-            foreach (var kind in DefectiveGenerators.For(train))
-            {
-                var sub = Path.Combine(folder, kind.Name);
-                progress?.Report($"calibration: {kind.Name} ({kind.Description})");
-                var watch = Stopwatch.StartNew();
-                using var subject = AuditSubject.ForGenerator(DefectiveGenerators.Build(kind, train, test, generatorOptions),
-                    "calibration", sub, dataSpec, train, test, extractor, classifier);
-                var result = new AuditRunner(options).Run(subject, $"calibration:{kind.Name}", policy, sub, observer?.Invoke(kind));
-                AuditReport.Write(result, sub);
-                rows.Add(new CalibrationRow(kind, MeantToCatch[kind.Name], result.Passed, result.Verdicts, sub, watch.Elapsed.TotalSeconds));
-            }
-            return new CalibrationResult(dataSpec, train.Fingerprint, policy, options, generatorOptions, rows, DateTimeOffset.UtcNow);
+            return Run(dataSpec, train, test, extractor, classifier, policy, folder, progress, observer);
         }
         finally
         {
             classifier?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Calibrates on <paramref name="train"/> and held-out <paramref name="test"/> (named <paramref name="dataSpec"/>) in an
+    /// opened feature space (<paramref name="extractor"/>, and <paramref name="classifier"/> when there is one; the caller keeps both).
+    /// </summary>
+    public CalibrationResult Run(string dataSpec, Dataset train, Dataset test, IFeatureExtractor extractor, TrainedFeatureClassifier? classifier,
+                                 Policy policy, string folder, IProgress<string>? progress = null, Func<DefectKind, IAuditObserver?>? observer = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataSpec);
+        ArgumentNullException.ThrowIfNull(extractor);
+        ArgumentNullException.ThrowIfNull(policy);
+        options.Validate();
+        generatorOptions.Validate();
+        CheckHeldOut(dataSpec, train, test);
+        // Every audit measures the same training and held-out samples: their features are computed once.
+        var shared = new MemoizingFeatureExtractor(extractor);
+        var rows = new List<CalibrationRow>();
+        foreach (var kind in DefectiveGenerators.For(train))
+        {
+            var sub = Path.Combine(folder, kind.Name);
+            progress?.Report($"calibration: {kind.Name} ({kind.Description})");
+            var watch = Stopwatch.StartNew();
+            using var subject = AuditSubject.ForGenerator(DefectiveGenerators.Build(kind, train, test, generatorOptions),
+                "calibration", sub, dataSpec, train, test, shared, classifier);
+            var result = new AuditRunner(options).Run(subject, $"calibration:{kind.Name}", policy, sub, observer?.Invoke(kind));
+            AuditReport.Write(result, sub);
+            rows.Add(new CalibrationRow(kind, MeantToCatch[kind.Name], result.Passed, result.Verdicts, sub, watch.Elapsed.TotalSeconds));
+        }
+        return new CalibrationResult(dataSpec, train.Fingerprint, policy, options, generatorOptions, rows, DateTimeOffset.UtcNow);
+    }
+
+    static void CheckHeldOut(string dataSpec, Dataset train, Dataset test)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        if (train.Fingerprint == test.Fingerprint)
+            throw new ArgumentException($"--data {dataSpec}: the held-out split is the training data itself, so the healthy control would replay training data; calibrate needs data with a held-out split (mnist, fashion-mnist, ring8, grid25)");
     }
 }

@@ -272,12 +272,15 @@ public sealed class MeanGenerator : LatentGenerator
         const int hidden = 64;
         var size = mean.numel();
         var first = nn.Linear(latentSize, hidden);
-        Set(first.weight!, randn([hidden, latentSize], generator: random).div_(Math.Sqrt(latentSize))); // pre-activations ~ N(0, 1)
+        var rows = randn([hidden, latentSize], generator: random); // (64, d)
+        Set(first.weight!, rows.div_(rows.norm(1, true))); // unit rows: each pre-activation is exactly N(0, 1) for z ~ N(0, I)
         Set(first.bias!, zeros([hidden]));
         var second = nn.Linear(hidden, size);
-        // E[relu(h)²] = 1/2 for h ~ N(0, 1), so weights of std v·√(2/hidden) give outputs of std v around the mean.
-        Set(second.weight!, randn([size, hidden], generator: random).mul_(variation * Math.Sqrt(2.0 / hidden))); // (D, 64)
-        Set(second.bias!, mean.reshape(-1));
+        // For h ~ N(0, 1), relu(h) has mean 1/√(2π) and variance 1/2 − 1/(2π): weights of std v / √(hidden · (1/2 − 1/(2π)))
+        // give outputs of std about v, and subtracting W·E[relu(h)] from the bias centres them on the mean.
+        var weight = randn([size, hidden], generator: random).mul_(variation / Math.Sqrt(hidden * (0.5 - 1 / (2 * Math.PI)))); // (D, 64)
+        Set(second.weight!, weight);
+        Set(second.bias!, mean.reshape(-1) - weight.sum(1) / Math.Sqrt(2 * Math.PI));
         var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("0", first), ("1", nn.ReLU()), ("2", second) };
         if (clampToUnit) layers.Add(("3", new UnitClamp()));
         net = nn.Sequential(layers);
