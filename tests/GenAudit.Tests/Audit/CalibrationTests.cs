@@ -32,7 +32,7 @@ static class CalibrationSettings
         TraversalStrengths = [0],
     };
 
-    public static DefectiveGeneratorOptions Generators => new() { BankSize = 400 };
+    public static DefectiveGeneratorOptions Generators => new() { BankSize = 1000 };
 
     /// <summary>Calibrates with the default policy and asserts acceptance: every defect fails on a key meant to catch it, the control passes.</summary>
     public static CalibrationResult RunAndCheck(string data, Dataset train, Dataset test, TrainedFeatureClassifier classifier, ITestOutputHelper output)
