@@ -65,6 +65,10 @@ public static class GenAuditApp
                 .WithDescription("Quality, stability, explanations and latent traversals of a run, judged against a policy: report.html, summary.json, summary.md; exit 0 pass, 1 a threshold fails, 2 usage error.")
                 .WithExample("audit", "--run", "runs/mnist", "--out", "audit", "--quick")
                 .WithExample("audit", "--run", "runs/mnist", "--policy", "policy.json", "-n", "5000", "--seed", "1");
+            Verb<CalibrateCommand>("calibrate")
+                .WithDescription("Audit generators with known defects (replay, one class, part of the classes, mean image, latent-sensitive, non-deterministic) and a healthy control on a dataset: the policy's sensitivity and false-alarm rate; exit 0 when every defect is caught and the control passes, 1 otherwise.")
+                .WithExample("calibrate", "--data", "mnist", "--out", "calibration-mnist")
+                .WithExample("calibrate", "--data", "fashion-mnist", "--policy", "policy.json", "--quick");
             Verb<ImportCommand>("import")
                 .WithDescription("Import an ONNX generator (black box) or a PyTorch state dict into a built-in architecture as a run directory.")
                 .WithExample("import", "--onnx", "g.onnx", "--latent", "64", "--out", "runs/theirs")

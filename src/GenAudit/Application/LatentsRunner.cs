@@ -33,7 +33,7 @@ public sealed class GeneratorLayers
     /// <summary>The Sequential that maps the (z [+ condition]) input to the flattened output.</summary>
     public nn.Module<Tensor, Tensor> Sequential { get; }
 
-    /// <summary>Resolves a built-in GAN generator or VAE; imported ONNX generators have no layers to read.</summary>
+    /// <summary>Resolves a built-in GAN generator, VAE or other <see cref="ISequentialGenerator"/>; imported ONNX generators have no layers to read.</summary>
     public static GeneratorLayers Of(IGenerativeModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -47,6 +47,7 @@ public sealed class GeneratorLayers
                 children.TryGetValue("embed", out var embed) ? cat([z, ((nn.Module<Tensor, Tensor>)embed).call(c!)], 1) : z),
             Vae => new GeneratorLayers(model, "decoder", (nn.Module<Tensor, Tensor>)children["decoder"], (z, c) =>
                 classes > 0 ? cat([z, nn.functional.one_hot(c!, classes).to(z.dtype)], 1) : z),
+            ISequentialGenerator sequential => new GeneratorLayers(model, sequential.SequentialName, sequential.Sequential, sequential.SequentialInput),
             _ => throw new ArgumentException($"latent directions need a built-in GAN generator or VAE, not {model.GetType().Name}"),
         };
     }

@@ -99,6 +99,7 @@ public sealed class AuditRunner(AuditOptions options)
         var notes = new List<string>(coverNotes);
         var failed = new Dictionary<string, string>();
         if (subject.DataWarning is { } warning) notes.Add(warning);
+        if (subject.Run.Manifest.Source != "calibration" && CalibrationReport.Find(subject.Train.Fingerprint) is { } calibration) notes.Add(calibration.Describe());
         T? Stage<T>(string name, Func<IProgress<string>, T> body) where T : class
         {
             observer?.StageStarted(name);

@@ -150,8 +150,12 @@ public sealed class Policy
         {
           "repeat": { "min": 1 },
           "determinism.kernels": { "min": 1 },
+          "determinism.seed.maxAbsDiff": { "max": 0 },
+          "copies.fraction": { "max": 0.05 },
+          "copies.ct": { "min": -3 },
+          "authenticity": { "min": 0.25 },
           "precision": { "min": 0.5 },
-          "coverage": { "min": 0.25 },
+          "coverage": { "min": 0.5 },
           "classes.covered": { "min": 9 },
           "classes.kl": { "max": 0.2 },
           "modes.captured": { "min": 7 },

@@ -13,6 +13,8 @@ namespace GenAudit.Runs;
 /// </summary>
 public sealed class AuditSubject : IDisposable
 {
+    bool OwnsClassifier { get; init; } = true;
+
     AuditSubject(LoadedRun run, Dataset train, Dataset test, OutputKind output, IFeatureExtractor extractor, TrainedFeatureClassifier? classifier, string? dataWarning)
     {
         Run = run;
@@ -91,10 +93,39 @@ public sealed class AuditSubject : IDisposable
         }
     }
 
+    /// <summary>
+    /// A subject for <paramref name="generator"/> held in memory (see <see cref="LoadedRun.InMemory"/>), measured
+    /// against <paramref name="train"/> and <paramref name="test"/> (data <paramref name="dataSpec"/>) in an
+    /// already opened feature space, so several generators share one classifier. The subject owns the generator,
+    /// not the classifier. <paramref name="source"/> names where the generator came from, e.g. "calibration".
+    /// </summary>
+    public static AuditSubject ForGenerator(IGenerativeModel generator, string source, string folder, string dataSpec, Dataset train, Dataset test,
+                                            IFeatureExtractor extractor, TrainedFeatureClassifier? classifier)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(extractor);
+        if (!train.SampleShape.SequenceEqual(generator.OutputShape))
+            throw new ArgumentException($"{source}: the generator produces [{string.Join(", ", generator.OutputShape)}] but data '{dataSpec}' holds [{string.Join(", ", train.SampleShape)}]");
+        var defaults = TrainingConfig.DefaultsFor(dataSpec);
+        var manifest = new RunManifest
+        {
+            Source = source,
+            Created = DateTimeOffset.UtcNow,
+            Config = defaults with { Model = defaults.Model with { LatentSize = generator.LatentSize, ConditionCount = generator.ConditionCount, DataShape = generator.OutputShape } },
+            Data = new DataRecord(dataSpec, train.Fingerprint, train.Count, train.SampleShape, train.ClassNames.Count),
+            Versions = VersionRecord.Current(),
+            Networks = [],
+        };
+        var run = LoadedRun.InMemory(generator, manifest, folder);
+        return new AuditSubject(run, train, test, OutputKinds.Of(train.SampleShape), extractor, classifier, null) { OwnsClassifier = false };
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
-        Classifier?.Dispose();
+        if (OwnsClassifier) Classifier?.Dispose();
         Run.Dispose();
     }
 }

@@ -35,6 +35,13 @@ public sealed class LoadedRun : IDisposable
     /// <summary>True when <see cref="Generator"/> holds the EMA weights.</summary>
     public bool UsesEma { get; }
 
+    /// <summary>
+    /// A generator held in memory (the calibration's), presented as a run without checkpoint or history:
+    /// <paramref name="folder"/> stands for its run directory and holds no loss plot or history.
+    /// </summary>
+    public static LoadedRun InMemory(IGenerativeModel generator, RunManifest manifest, string folder) =>
+        new(new RunDirectory(folder), manifest, 0, folder, generator, null, false);
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -25,7 +25,7 @@ public class CliTests
         app.Configure(config => config.ValidateExamples());
         Assert.True(app.Run(["--help"]) == 0, console.Output);
         Assert.Contains("train", console.Output);
-        foreach (var verb in new[] { "train", "generate", "evaluate", "stability", "explain", "latents", "audit", "import", "demo" })
+        foreach (var verb in new[] { "train", "generate", "evaluate", "stability", "explain", "latents", "audit", "calibrate", "import", "demo" })
         {
             var (code, output) = Run(verb, "--help");
             Assert.Equal(0, code);
@@ -41,6 +41,9 @@ public class CliTests
     [InlineData(new[] { "train", "--data", "ring8", "--ema", "1.5" }, "--ema must be in [0, 1)")]
     [InlineData(new[] { "generate", "--run", "/no/such/run", "--out", "x.png" }, "/no/such/run")]
     [InlineData(new[] { "generate", "--run", "r", "--out", "x.gif" }, "--out must end in .png, .npy or .csv")]
+    [InlineData(new[] { "calibrate", "--quick" }, "--data is required")]
+    [InlineData(new[] { "calibrate", "--data", "mnist", "--bank", "1" }, "--bank 1: give 2 to 20000 samples")]
+    [InlineData(new[] { "calibrate", "--data", "no-such-data-set" }, "no-such-data-set")]
     public void BadInputExitsWithCodeTwoAndAClearMessage(string[] args, string expected)
     {
         var (code, output) = Run(args);
