@@ -191,6 +191,7 @@ public sealed class Trainer : IDisposable
     string WriteCheckpoint()
     {
         using var scope = NewDisposeScope();
+        _stepper.PrepareSampler(_step, _random);
         var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
         _observer?.OnCheckpoint(new TrainingCheckpoint(_step, folder, _run, _config, _stepper.Sampler, _data));
         // The sample grid an observer (Rendering.CheckpointCharts) drew for this checkpoint, if any, goes to TensorBoard too.
@@ -230,6 +231,8 @@ public sealed class Trainer : IDisposable
         IGenerativeModel Sampler { get; }
         StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random, bool measureGradients);
         IReadOnlyList<NetworkDescription> Describe();
+        /// <summary>Brings the sampler up to date before a checkpoint is written (the EMA generator's batch-norm statistics).</summary>
+        void PrepareSampler(long step, StepRandom random);
         IReadOnlyDictionary<string, Action<string>> Writers();
         void Load(string folder);
     }
@@ -351,6 +354,20 @@ public sealed class Trainer : IDisposable
             return new StepMetrics(values, _config.LearningRateG * lrScale, _config.LearningRateD * lrScale);
         }
 
+        public void PrepareSampler(long step, StepRandom random)
+        {
+            if (_ema is null || !_config.EmaBatchNormReestimate) return;
+            const int passes = 8, batch = 256;
+            var model = _config.Model;
+            Ema.ReestimateBatchNorm(_ema, passes, k =>
+            {
+                var generator = random.For(step, StepRandom.Stream.BatchNormStatistics, k);
+                var z = torch.randn([batch, model.LatentSize], generator: generator, device: _device);          // (256, d)
+                var labels = model.IsConditional ? torch.randint(0, model.ConditionCount, [batch], ScalarType.Int64, generator: generator, device: _device) : null; // (256,)
+                _ema.call(z, labels);
+            });
+        }
+
         public IReadOnlyList<NetworkDescription> Describe()
         {
             var list = new List<NetworkDescription> { _generator.Describe(), _discriminator.Describe() };
@@ -439,6 +456,8 @@ public sealed class Trainer : IDisposable
         }
 
         public IReadOnlyList<NetworkDescription> Describe() => [_vae.Describe()];
+
+        public void PrepareSampler(long step, StepRandom random) { }
 
         public IReadOnlyDictionary<string, Action<string>> Writers() => new Dictionary<string, Action<string>>
         {

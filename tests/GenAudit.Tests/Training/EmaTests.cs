@@ -62,4 +62,53 @@ public class EmaTests
         Set(model, "fc.weight", 0, 0, 0, 0);
         Assert.Equal([5.0, -6, 7, 0], Get(ema, "fc.weight"));
     }
+
+    [Fact]
+    public void ReestimatedStatisticsAreTheMeansOfTheBatchStatisticsOverThePasses()
+    {
+        using var scope = NewDisposeScope();
+        using var network = Network();
+        Set(network, "fc.weight", 1, -2, 0.5, 3);
+        Set(network, "fc.bias", 0.25, -1);
+        Set(network, "bn.running_mean", 10, 20);
+        network.eval();
+        double[][] batches = [[1, 2, -1, 0, 3, 1], [0, -2, 4, 1, 2, 2, -3, 0.5], [5, 1, 0, 0]];
+        Assert.True(Ema.ReestimateBatchNorm(network, batches.Length, k => network.call(tensor(batches[k], [batches[k].Length / 2, 2], ScalarType.Float64))));
+
+        // By hand: h = x Wᵀ + b per pass; the running mean is the mean of the passes' column means and
+        // the running variance the mean of their unbiased column variances (PyTorch's momentum=None).
+        double[,] w = { { 1, -2 }, { 0.5, 3 } };
+        double[] b = [0.25, -1];
+        var expectedMean = new double[2];
+        var expectedVar = new double[2];
+        foreach (var x in batches)
+        {
+            int n = x.Length / 2;
+            for (int j = 0; j < 2; j++)
+            {
+                var h = Enumerable.Range(0, n).Select(i => w[j, 0] * x[2 * i] + w[j, 1] * x[2 * i + 1] + b[j]).ToArray();
+                var mean = h.Average();
+                expectedMean[j] += mean / batches.Length;
+                expectedVar[j] += h.Sum(v => (v - mean) * (v - mean)) / (n - 1) / batches.Length;
+            }
+        }
+        var actualMean = Get(network, "bn.running_mean");
+        var actualVar = Get(network, "bn.running_var");
+        for (int j = 0; j < 2; j++)
+        {
+            Assert.Equal(expectedMean[j], actualMean[j], 1e-12);
+            Assert.Equal(expectedVar[j], actualVar[j], 1e-12);
+        }
+        Assert.False(network.training);
+        Assert.Equal(0.1, network.modules().OfType<TorchSharp.Modules.BatchNorm1d>().Single().momentum);
+    }
+
+    [Fact]
+    public void ANetworkWithoutBatchNormIsLeftAlone()
+    {
+        using var network = nn.Sequential(("fc", nn.Linear(2, 2, dtype: ScalarType.Float64)));
+        var calls = 0;
+        Assert.False(Ema.ReestimateBatchNorm(network, 4, _ => calls++));
+        Assert.Equal(0, calls);
+    }
 }
