@@ -21,7 +21,7 @@ namespace GenAudit.Benchmarks;
 ///      [--set loss=hinge,sn=true,lrG=2e-4,...] [--eval 1000,2000,3000] [--name NAME] [--out FILE] [--seed 0] [--keep RUNDIR]
 ///  or: demo-quality --run RUNDIR --name NAME (every checkpoint left in a trained run, e.g. a demo's mnist-dcgan)
 /// Keys of --set: steps, batch, lr (both), lrG, lrD, beta1, beta2, loss (ns|hinge|wgan-gp), sn, ema, dsteps,
-/// width, latent, r1, gp, decay (final lr fraction), act (silu|relu).
+/// width, latent, r1, gp, decay (final lr fraction), act (silu|relu), bnstats (re-estimate the EMA's batch-norm statistics).
 /// </summary>
 static class DemoQuality
 {
@@ -130,11 +130,12 @@ static class DemoQuality
         return 0;
     }
 
-    /// <summary>The demo's MNIST settings, as DemoCommand.MnistConfig builds them (the CLI project is not referenced here).</summary>
+    /// <summary>The demo's MNIST settings before issue 15 (DemoCommand.MnistConfig then; the CLI project is not referenced here): --set changes them.</summary>
     static TrainingConfig DemoMnistConfig(long seed) => TrainingConfig.DefaultsFor("mnist") with
     {
         Seed = seed,
         EmaDecay = 0.999,
+        EmaBatchNormReestimate = false,
         Model = TrainingConfig.DefaultsFor("mnist").Model with { Family = ModelFamily.Gan },
     };
 
@@ -146,15 +147,11 @@ static class DemoQuality
         return generator;
     }
 
-    /// <summary>Re-estimates batch-norm running statistics from 50 training-mode passes of 256 latents (momentum 0.1 leaves 0.9^50 of the old values).</summary>
+    /// <summary>Re-estimates batch-norm statistics as the trainer does at a checkpoint (8 passes of 256 latents), from its own seed.</summary>
     static void RecalibrateBatchNorm(GanGenerator generator, long seed)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
         using var random = new Generator((ulong)seed + 7);
-        generator.train();
-        for (int i = 0; i < 50; i++) generator.call(randn([256, generator.LatentSize], generator: random), null);
-        generator.eval();
+        Ema.ReestimateBatchNorm(generator, 8, _ => generator.call(randn([256, generator.LatentSize], generator: random), null));
     }
 
     /// <summary>N training digits (drawn without replacement with <paramref name="seed"/> + 1) against the evaluation's held-out digits.</summary>
@@ -196,6 +193,7 @@ static class DemoQuality
                 "dsteps" => config with { DiscriminatorSteps = I() },
                 "width" => config with { Model = config.Model with { Width = I() } },
                 "latent" => config with { Model = config.Model with { LatentSize = I() } },
+                "bnstats" => config with { EmaBatchNormReestimate = bool.Parse(value) },
                 "r1" => config with { R1Gamma = D() },
                 "gp" => config with { GradientPenaltyWeight = D() },
                 "decay" => config with { LearningRateDecay = D() },

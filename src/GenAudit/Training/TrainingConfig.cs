@@ -170,6 +170,7 @@ public sealed record TrainingConfig
                 Loss = loss,
                 BatchSize = 64,
                 Steps = 3000,
+                EmaBatchNormReestimate = true,
             };
         }
         var mixture = new TrainingConfig
@@ -182,6 +183,7 @@ public sealed record TrainingConfig
             LearningRateDecay = 0.1,
             Steps = 20000,
             EmaDecay = 0.999,
+            EmaBatchNormReestimate = true,
             CheckpointEvery = 2000,
             Threads = 1,
         };
