@@ -19,7 +19,8 @@ namespace GenAudit.Benchmarks;
 /// N held-out digits with the same extractor, so "FID ratio" = FID(generator) / FID(real).
 /// Run: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- demo-quality
 ///      [--set loss=hinge,sn=true,lrG=2e-4,...] [--eval 1000,2000,3000] [--name NAME] [--out FILE] [--seed 0] [--keep RUNDIR]
-///  or: demo-quality --run RUNDIR --name NAME (every checkpoint left in a trained run, e.g. a demo's mnist-dcgan)
+///  or: demo-quality --run RUNDIR --name NAME [--samples PNG] (every checkpoint left in a trained run, e.g. a demo's
+///      mnist-dcgan; --samples draws the last checkpoint's EMA generator, statistics re-estimated, as a checkpoint grid)
 /// Keys of --set: steps, batch, lr (both), lrG, lrD, beta1, beta2, loss (ns|hinge|wgan-gp), sn, ema, dsteps,
 /// width, latent, r1, gp, decay (final lr fraction), act (silu|relu), bnstats (re-estimate the EMA's batch-norm statistics).
 /// </summary>
@@ -30,7 +31,7 @@ static class DemoQuality
     public static int Run(string[] args)
     {
         string set = "", name = "", output = "docs/benchmarks-demo-quality.log";
-        string? existingRun = null, keep = null;
+        string? existingRun = null, keep = null, samples = null;
         long seed = 0;
         long[]? evalSteps = null;
         for (int i = 0; i < args.Length; i++)
@@ -42,6 +43,7 @@ static class DemoQuality
                 case "--name": name = Value(); break;
                 case "--run": existingRun = Value(); break;
                 case "--keep": keep = Value(); break;
+                case "--samples": samples = Value(); break;
                 case "--out": output = Value(); break;
                 case "--seed": seed = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--eval": evalSteps = Value().Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
@@ -103,6 +105,16 @@ static class DemoQuality
             {
                 var step = long.Parse(Path.GetFileName(folder)["step-".Length..], CultureInfo.InvariantCulture);
                 EvaluateCheckpoint(manifest.Config.Model, folder, step, history.GetValueOrDefault(step, double.NaN));
+            }
+            if (samples is not null)
+            {
+                // The last checkpoint's EMA generator with re-estimated statistics, drawn as a checkpoint's sample grid is.
+                var last = Directory.GetDirectories(directory.Checkpoints).Order().Last();
+                using var generator = LoadGenerator(manifest.Config.Model, Path.Combine(last, "generator_ema.safetensors"));
+                RecalibrateBatchNorm(generator, seed);
+                var view = GenAudit.Rendering.SampleRenderer.For(generator);
+                view.Render(generator, samples, view.PreviewCount, manifest.Config.Seed);
+                Console.WriteLine($"wrote {samples} from {last}");
             }
             File.AppendAllLines(output, [$"# demo-quality --run {existingRun} --name {name}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC", .. lines]);
             return 0;
