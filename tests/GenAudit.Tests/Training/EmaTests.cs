@@ -111,4 +111,30 @@ public class EmaTests
         Assert.False(Ema.ReestimateBatchNorm(network, 4, _ => calls++));
         Assert.Equal(0, calls);
     }
+
+    // The trainer's wiring: the EMA generator a checkpoint holds has the statistics that re-estimating the
+    // checkpoint's own EMA weights with the (seed, step) latents gives, and differs from the trained generator's.
+    [Fact]
+    public void ACheckpointHoldsTheEmaGeneratorWithItsOwnStatistics()
+    {
+        using var temp = new TempRun();
+        using var data = TrainingFixtures.TinyImages();
+        var config = TrainingFixtures.TinyConvGan(20, GenAudit.Models.ModelFamily.Gan);
+        using (var trainer = new Trainer(config, data, temp.Path)) trainer.Run();
+        var folder = Checkpoint.FindLatest(new RunDirectory(temp.Path))!.Value.Folder;
+        var model = config.Model with { DataShape = [1, 8, 8] };
+
+        using var scope = NewDisposeScope();
+        using var expected = new GenAudit.Models.GanGenerator(model);
+        GenAudit.Models.ModuleWeights.Load(expected, Path.Combine(folder, "generator_ema.safetensors"));
+        using var random = new StepRandom(config.Seed, CPU);
+        Ema.ReestimateBatchNorm(expected, 8, k => expected.call(randn([256, model.LatentSize], generator: random.For(20, StepRandom.Stream.BatchNormStatistics, k)), null));
+        var saved = GenAudit.Models.SafeTensors.Load(Path.Combine(folder, "generator_ema.safetensors"));
+        var trained = GenAudit.Models.SafeTensors.Load(Path.Combine(folder, "generator.safetensors"));
+        foreach (var (name, buffer) in expected.named_buffers().Where(b => b.name.EndsWith("running_mean") || b.name.EndsWith("running_var")))
+        {
+            Assert.True(buffer.allclose(saved[name], rtol: 1e-5, atol: 1e-6), $"{name}: the checkpoint's EMA statistics are not the re-estimated ones");
+            Assert.False(buffer.allclose(trained[name], rtol: 1e-3, atol: 1e-4), $"{name}: equals the trained generator's");
+        }
+    }
 }
