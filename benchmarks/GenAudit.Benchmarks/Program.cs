@@ -9,6 +9,8 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Convolution shapes per oneDNN ISA: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- numerics-probe
 // The mode-collapse table: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- mode-collapse --seeds 10
 // KernelSHAP against exact Shapley values: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- kernelshap-accuracy
+// Demo generator quality (FID, PRDC against the real row): dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- demo-quality --set loss=hinge,sn=true
+if (args.Length > 0 && args[0] == "demo-quality") return GenAudit.Benchmarks.DemoQuality.Run(args[1..]);
 if (args.Length > 0 && args[0] == "training-overhead") return GenAudit.Benchmarks.TrainingOverhead.Run(args[1..]);
 if (args.Length > 0 && args[0] == "numerics-probe") return GenAudit.Benchmarks.NumericsProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "mode-collapse") return GenAudit.Benchmarks.ModeCollapseBenchmark.Run(args[1..]);

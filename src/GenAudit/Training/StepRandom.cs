@@ -24,6 +24,8 @@ public sealed class StepRandom : IDisposable
         Reparameterisation = 300,
         /// <summary>Per-epoch data order.</summary>
         DataOrder = 400,
+        /// <summary>Latents (and labels) that re-estimate the EMA generator's batch-norm statistics at a checkpoint (plus the pass index).</summary>
+        BatchNormStatistics = 500,
     }
 
     /// <summary>Creates the streams for <paramref name="seed"/> on <paramref name="device"/>.</summary>

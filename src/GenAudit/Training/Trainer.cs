@@ -233,6 +233,7 @@ public sealed class Trainer : IDisposable
     string WriteCheckpoint()
     {
         using var scope = NewDisposeScope();
+        _stepper.PrepareSampler(_step, _random);
         try
         {
             var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
@@ -279,6 +280,8 @@ public sealed class Trainer : IDisposable
         IGenerativeModel Sampler { get; }
         StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random, bool measureGradients);
         IReadOnlyList<NetworkDescription> Describe();
+        /// <summary>Brings the sampler up to date before a checkpoint is written (the EMA generator's batch-norm statistics).</summary>
+        void PrepareSampler(long step, StepRandom random);
         IReadOnlyDictionary<string, Action<string>> Writers();
         void Load(string folder);
     }
@@ -400,6 +403,20 @@ public sealed class Trainer : IDisposable
             return new StepMetrics(values, _config.LearningRateG * lrScale, _config.LearningRateD * lrScale);
         }
 
+        public void PrepareSampler(long step, StepRandom random)
+        {
+            if (_ema is null || !_config.EmaBatchNormReestimate) return;
+            const int passes = 8, batch = 256;
+            var model = _config.Model;
+            Ema.ReestimateBatchNorm(_ema, passes, k =>
+            {
+                var generator = random.For(step, StepRandom.Stream.BatchNormStatistics, k);
+                var z = torch.randn([batch, model.LatentSize], generator: generator, device: _device);          // (256, d)
+                var labels = model.IsConditional ? torch.randint(0, model.ConditionCount, [batch], ScalarType.Int64, generator: generator, device: _device) : null; // (256,)
+                _ema.call(z, labels);
+            });
+        }
+
         public IReadOnlyList<NetworkDescription> Describe()
         {
             var list = new List<NetworkDescription> { _generator.Describe(), _discriminator.Describe() };
@@ -488,6 +505,8 @@ public sealed class Trainer : IDisposable
         }
 
         public IReadOnlyList<NetworkDescription> Describe() => [_vae.Describe()];
+
+        public void PrepareSampler(long step, StepRandom random) { }
 
         public IReadOnlyDictionary<string, Action<string>> Writers() => new Dictionary<string, Action<string>>
         {

@@ -58,6 +58,14 @@ public sealed record TrainingConfig
     /// <summary>Decay β of the exponential moving average of generator weights (Karras et al. 2018; Yazıcı et al. 2019); 0 disables EMA.</summary>
     public double EmaDecay { get; init; }
 
+    /// <summary>
+    /// Re-estimate the EMA generator's batch-norm statistics for its averaged weights whenever a checkpoint is
+    /// written (<see cref="Ema.ReestimateBatchNorm"/>, 8 passes of 256 latents); false keeps the trained
+    /// generator's statistics, as runs made before this setting existed did. Default: false here (so older
+    /// manifests read as they ran), true in <see cref="DefaultsFor"/>.
+    /// </summary>
+    public bool EmaBatchNormReestimate { get; init; }
+
     /// <summary>Number of optimisation steps (generator updates for GANs).</summary>
     public long Steps { get; init; } = 3000;
 
@@ -162,6 +170,7 @@ public sealed record TrainingConfig
                 Loss = loss,
                 BatchSize = 64,
                 Steps = 3000,
+                EmaBatchNormReestimate = true,
             };
         }
         var mixture = new TrainingConfig
@@ -174,6 +183,7 @@ public sealed record TrainingConfig
             LearningRateDecay = 0.1,
             Steps = 20000,
             EmaDecay = 0.999,
+            EmaBatchNormReestimate = true,
             CheckpointEvery = 2000,
             Threads = 1,
         };

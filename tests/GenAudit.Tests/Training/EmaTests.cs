@@ -62,4 +62,79 @@ public class EmaTests
         Set(model, "fc.weight", 0, 0, 0, 0);
         Assert.Equal([5.0, -6, 7, 0], Get(ema, "fc.weight"));
     }
+
+    [Fact]
+    public void ReestimatedStatisticsAreTheMeansOfTheBatchStatisticsOverThePasses()
+    {
+        using var scope = NewDisposeScope();
+        using var network = Network();
+        Set(network, "fc.weight", 1, -2, 0.5, 3);
+        Set(network, "fc.bias", 0.25, -1);
+        Set(network, "bn.running_mean", 10, 20);
+        network.eval();
+        double[][] batches = [[1, 2, -1, 0, 3, 1], [0, -2, 4, 1, 2, 2, -3, 0.5], [5, 1, 0, 0]];
+        Assert.True(Ema.ReestimateBatchNorm(network, batches.Length, k => network.call(tensor(batches[k], [batches[k].Length / 2, 2], ScalarType.Float64))));
+
+        // By hand: h = x Wᵀ + b per pass; the running mean is the mean of the passes' column means and
+        // the running variance the mean of their unbiased column variances (PyTorch's momentum=None).
+        double[,] w = { { 1, -2 }, { 0.5, 3 } };
+        double[] b = [0.25, -1];
+        var expectedMean = new double[2];
+        var expectedVar = new double[2];
+        foreach (var x in batches)
+        {
+            int n = x.Length / 2;
+            for (int j = 0; j < 2; j++)
+            {
+                var h = Enumerable.Range(0, n).Select(i => w[j, 0] * x[2 * i] + w[j, 1] * x[2 * i + 1] + b[j]).ToArray();
+                var mean = h.Average();
+                expectedMean[j] += mean / batches.Length;
+                expectedVar[j] += h.Sum(v => (v - mean) * (v - mean)) / (n - 1) / batches.Length;
+            }
+        }
+        var actualMean = Get(network, "bn.running_mean");
+        var actualVar = Get(network, "bn.running_var");
+        for (int j = 0; j < 2; j++)
+        {
+            Assert.Equal(expectedMean[j], actualMean[j], 1e-12);
+            Assert.Equal(expectedVar[j], actualVar[j], 1e-12);
+        }
+        Assert.False(network.training);
+        Assert.Equal(0.1, network.modules().OfType<TorchSharp.Modules.BatchNorm1d>().Single().momentum);
+    }
+
+    [Fact]
+    public void ANetworkWithoutBatchNormIsLeftAlone()
+    {
+        using var network = nn.Sequential(("fc", nn.Linear(2, 2, dtype: ScalarType.Float64)));
+        var calls = 0;
+        Assert.False(Ema.ReestimateBatchNorm(network, 4, _ => calls++));
+        Assert.Equal(0, calls);
+    }
+
+    // The trainer's wiring: the EMA generator a checkpoint holds has the statistics that re-estimating the
+    // checkpoint's own EMA weights with the (seed, step) latents gives, and differs from the trained generator's.
+    [Fact]
+    public void ACheckpointHoldsTheEmaGeneratorWithItsOwnStatistics()
+    {
+        using var temp = new TempRun();
+        using var data = TrainingFixtures.TinyImages();
+        var config = TrainingFixtures.TinyConvGan(20, GenAudit.Models.ModelFamily.Gan);
+        using (var trainer = new Trainer(config, data, temp.Path)) trainer.Run();
+        var folder = Checkpoint.FindLatest(new RunDirectory(temp.Path))!.Value.Folder;
+        var model = config.Model with { DataShape = [1, 8, 8] };
+
+        using var scope = NewDisposeScope();
+        using var expected = new GenAudit.Models.GanGenerator(model);
+        GenAudit.Models.ModuleWeights.Load(expected, Path.Combine(folder, "generator_ema.safetensors"));
+        using var random = new StepRandom(config.Seed, CPU);
+        Ema.ReestimateBatchNorm(expected, 8, k => expected.call(randn([256, model.LatentSize], generator: random.For(20, StepRandom.Stream.BatchNormStatistics, k)), null));
+        var saved = GenAudit.Models.SafeTensors.Load(Path.Combine(folder, "generator_ema.safetensors"));
+        var trained = GenAudit.Models.SafeTensors.Load(Path.Combine(folder, "generator.safetensors"));
+        foreach (var (name, buffer) in expected.named_buffers().Where(b => b.name.EndsWith("running_mean") || b.name.EndsWith("running_var")))
+        {
+            Assert.True(buffer.allclose(saved[name], rtol: 1e-5, atol: 1e-6), $"{name}: the checkpoint's EMA statistics are not the re-estimated ones");
+            Assert.False(buffer.allclose(trained[name], rtol: 1e-3, atol: 1e-4), $"{name}: equals the trained generator's");
+        }
+    }
 }

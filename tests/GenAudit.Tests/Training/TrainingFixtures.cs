@@ -22,7 +22,7 @@ static class TrainingFixtures
         return new TensorTrainingData("tiny-mnist-8x8", small, y, 10, "tiny-" + mnist.Fingerprint);
     }
 
-    /// <summary>A tiny convolutional GAN with every stabiliser that has state: BN, spectral norm, EMA, R1.</summary>
+    /// <summary>A tiny convolutional GAN with every stabiliser that has state: BN, spectral norm, EMA (with re-estimated BN statistics), R1.</summary>
     public static TrainingConfig TinyConvGan(long steps, ModelFamily family = ModelFamily.Cgan) => new()
     {
         Data = "tiny",
@@ -31,6 +31,7 @@ static class TrainingFixtures
         BatchSize = 16,
         R1Gamma = 0.1,
         EmaDecay = 0.9,
+        EmaBatchNormReestimate = true,
         L2Weight = 1e-4,
         LearningRateDecay = 0.5,
         Seed = 7,
