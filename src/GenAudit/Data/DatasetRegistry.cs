@@ -32,7 +32,7 @@ public sealed record DatasetOptions
 public static class DatasetRegistry
 {
     /// <summary>The accepted forms of a dataset spec, for help texts and errors.</summary>
-    public const string Forms = "ring8, grid25, oracle, mnist, fashion-mnist, fashion-mnist:<folder>, or a folder with one subfolder of PNG/JPEG images per class";
+    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), or a folder with one subfolder of PNG/JPEG images per class";
 
     /// <summary>
     /// Loads "ring8" or "grid25" (a <see cref="PointDataset"/> with its <see cref="Mixture2D"/>), "oracle"
