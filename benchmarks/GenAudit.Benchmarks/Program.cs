@@ -8,10 +8,12 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Run with: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- --filter '*Training*'
 // Convolution shapes per oneDNN ISA: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- numerics-probe
 // The mode-collapse table: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- mode-collapse --seeds 10
+// NLL-oracle on SeqGAN's synthetic oracle: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- oracle --seeds 3 --mle-steps 300
 // KernelSHAP against exact Shapley values: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- kernelshap-accuracy
 if (args.Length > 0 && args[0] == "training-overhead") return GenAudit.Benchmarks.TrainingOverhead.Run(args[1..]);
 if (args.Length > 0 && args[0] == "numerics-probe") return GenAudit.Benchmarks.NumericsProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "mode-collapse") return GenAudit.Benchmarks.ModeCollapseBenchmark.Run(args[1..]);
+if (args.Length > 0 && args[0] == "oracle") return GenAudit.Benchmarks.OracleBenchmark.Run(args[1..]);
 if (args.Length > 0 && args[0] == "kernelshap-accuracy") return GenAudit.Benchmarks.KernelShapAccuracy.Run(args[1..]);
 
 var config = DefaultConfig.Instance
