@@ -103,7 +103,8 @@ static class OracleBenchmark
     {
         using var scope = NewDisposeScope();
         using var random = new Generator((ulong)(1000 + seed));
-        return oracle.NegativeLogLikelihoodPerToken(generator.Sample(EvaluationSamples, random));
+        var chunks = Enumerable.Range(0, EvaluationSamples / 1000).Select(_ => generator.Sample(1000, random)).ToList();
+        return oracle.NegativeLogLikelihoodPerToken(cat(chunks, 0));
     }
 
     static double UniformNll(TokenOracle oracle, int length)

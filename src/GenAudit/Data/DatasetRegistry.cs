@@ -32,7 +32,15 @@ public sealed record DatasetOptions
 public static class DatasetRegistry
 {
     /// <summary>The accepted forms of a dataset spec, for help texts and errors.</summary>
-    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), or a folder with one subfolder of PNG/JPEG images per class";
+    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), or a folder with one subfolder of PNG/JPEG images per class";
+
+    /// <summary>True when <paramref name="spec"/> names token sequences (oracle, words, words:FILE), which token models train on.</summary>
+    public static bool IsTokenSequences(string spec)
+    {
+        var trimmed = spec.Trim();
+        return trimmed.Equals("oracle", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("words", StringComparison.OrdinalIgnoreCase)
+               || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <summary>
     /// Loads "ring8" or "grid25" (a <see cref="PointDataset"/> with its <see cref="Mixture2D"/>), "oracle"
@@ -47,6 +55,13 @@ public static class DatasetRegistry
         if (Mixture2D.FromName(trimmed) is { } mixture) return mixture.TrainingSet(options.MixtureSampleCount, options.MixtureSeed);
         if (trimmed.Equals("oracle", StringComparison.OrdinalIgnoreCase))
             return new TokenOracle(options.OracleSeed).Dataset(options.Split, options.OracleSampleCount, options.SequenceLength);
+        if (trimmed.Equals("words", StringComparison.OrdinalIgnoreCase)) return EnglishWords.Load(options.Split);
+        if (trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase))
+        {
+            var file = trimmed["words:".Length..];
+            if (file.Length == 0) throw new ArgumentException($"'{spec}': give the word list after 'words:', or use plain 'words' for {EnglishWords.DefaultPath}.", nameof(spec));
+            return EnglishWords.Load(options.Split, file);
+        }
         if (trimmed.Equals("mnist", StringComparison.OrdinalIgnoreCase)) return MnistEmbedded.Load(options.Split);
         if (trimmed.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase)) return FashionMnist.Load(options.Split);
         if (trimmed.StartsWith("fashion-mnist:", StringComparison.OrdinalIgnoreCase))

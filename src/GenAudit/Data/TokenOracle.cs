@@ -108,6 +108,8 @@ public sealed class TokenOracle
             var uniforms = new double[b];
             for (var t = 0; t < length; t++)
             {
+                // Each step's (B, V) tensors are freed at its end; only the state moves on.
+                using var stepScope = NewDisposeScope();
                 (h, c) = Cell(p, previous, h, c);
                 var cdf = softmax(Logits(p, h), 1).cumsum(1);                          // (B, V)
                 for (var i = 0; i < b; i++) uniforms[i] = Uniform((ulong)Seed, SamplingStream, (ulong)((first + start + i) * length + t));
@@ -116,6 +118,9 @@ public sealed class TokenOracle
                 previous = searchsorted(cdf, u).clamp_max(VocabularySize - 1).squeeze(1); // (B,)
                 var drawn = previous.data<long>();
                 for (var i = 0; i < b; i++) chunk[i * length + t] = drawn[i];
+                h.MoveToOuterDisposeScope();
+                c.MoveToOuterDisposeScope();
+                previous.MoveToOuterDisposeScope();
             }
             chunk.CopyTo(tokens, (long)start * length);
         }
@@ -139,6 +144,7 @@ public sealed class TokenOracle
         var parts = new List<Tensor>();
         for (long start = 0; start < n; start += ChunkSize)
         {
+            using var chunkScope = NewDisposeScope();
             long b = Math.Min(ChunkSize, n - start);
             var chunk = x.narrow(0, start, b);                                         // (B, T)
             var previous = full([b], (long)StartToken, ScalarType.Int64);              // (B,)
@@ -147,12 +153,17 @@ public sealed class TokenOracle
             var total = zeros([b], ScalarType.Float64);                                // (B,)
             for (long t = 0; t < length; t++)
             {
+                using var stepScope = NewDisposeScope();
                 (h, c) = Cell(p, previous, h, c);
                 var current = chunk.select(1, t);                                      // (B,)
                 total = total + Logits(p, h).log_softmax(1).gather(1, current.unsqueeze(1)).squeeze(1);
                 previous = current;
+                h.MoveToOuterDisposeScope();
+                c.MoveToOuterDisposeScope();
+                total.MoveToOuterDisposeScope();
+                previous.MoveToOuterDisposeScope();
             }
-            parts.Add(total);
+            parts.Add(total.MoveToOuterDisposeScope());
         }
         return cat(parts, 0).MoveToOuterDisposeScope();                                // (N,)
     }

@@ -90,10 +90,11 @@ public sealed class TokenVocabulary
 {
     readonly IReadOnlyList<string>? _names;
 
-    TokenVocabulary(int size, IReadOnlyList<string>? names)
+    TokenVocabulary(int size, IReadOnlyList<string>? names, int? endToken = null)
     {
         Size = size;
         _names = names;
+        EndToken = endToken;
     }
 
     /// <summary>A vocabulary of <paramref name="size"/> tokens spelled by their ids ("0", "1", ...).</summary>
@@ -101,21 +102,27 @@ public sealed class TokenVocabulary
         size >= 1 ? new TokenVocabulary(size, null) : throw new ArgumentOutOfRangeException(nameof(size), $"A vocabulary needs at least one token, not {size}.");
 
     /// <summary>A vocabulary with the given spellings, token i spelled <paramref name="names"/>[i]; spellings must be distinct.</summary>
-    public static TokenVocabulary Named(IReadOnlyList<string> names)
+    /// <param name="names">Token i is spelled names[i].</param>
+    /// <param name="endToken">The token that ends a variable-length sequence and pads it to T, or null; spelling stops at it.</param>
+    public static TokenVocabulary Named(IReadOnlyList<string> names, int? endToken = null)
     {
         ArgumentNullException.ThrowIfNull(names);
         if (names.Count == 0) throw new ArgumentException("A vocabulary needs at least one token.", nameof(names));
+        if (endToken is { } end && (end < 0 || end >= names.Count)) throw new ArgumentOutOfRangeException(nameof(endToken), $"The end token {end} is outside the vocabulary 0..{names.Count - 1}.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
             if (!seen.Add(name)) throw new ArgumentException($"The vocabulary spells two tokens '{name}'.", nameof(names));
-        return new TokenVocabulary(names.Count, names.ToArray());
+        return new TokenVocabulary(names.Count, names.ToArray(), endToken);
     }
 
     /// <summary>Number of tokens V.</summary>
     public int Size { get; }
 
-    /// <summary>True when tokens are single characters (a word is then written without separators).</summary>
-    public bool IsCharacterLevel => _names is not null && _names.All(n => n.Length == 1);
+    /// <summary>The token that ends a sequence and pads it (words), or null when every sequence is T tokens long.</summary>
+    public int? EndToken { get; }
+
+    /// <summary>True when tokens (other than the end token) are single characters; a sequence is then written without separators.</summary>
+    public bool IsCharacterLevel => _names is not null && _names.Where((_, i) => i != EndToken).All(n => n.Length == 1);
 
     /// <summary>The spelling of token <paramref name="id"/>.</summary>
     public string Spell(long id) =>
@@ -123,11 +130,15 @@ public sealed class TokenVocabulary
             ? _names?[(int)id] ?? id.ToString(System.Globalization.CultureInfo.InvariantCulture)
             : throw new ArgumentOutOfRangeException(nameof(id), $"Token {id} is outside the vocabulary 0..{Size - 1}.");
 
-    /// <summary>A sequence as text: characters joined directly, other tokens separated by spaces.</summary>
+    /// <summary>A sequence as text up to its end token: characters joined directly, other tokens separated by spaces.</summary>
     public string Spell(ReadOnlySpan<long> sequence)
     {
-        var parts = new string[sequence.Length];
-        for (var i = 0; i < sequence.Length; i++) parts[i] = Spell(sequence[i]);
+        var parts = new List<string>(sequence.Length);
+        foreach (var token in sequence)
+        {
+            if (token == EndToken) break;
+            parts.Add(Spell(token));
+        }
         return string.Join(IsCharacterLevel ? "" : " ", parts);
     }
 }

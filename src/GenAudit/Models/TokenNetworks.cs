@@ -83,11 +83,16 @@ public sealed class TokenGenerator : nn.Module<Tensor, Tensor>, IDescribedNetwor
         var tokens = new List<Tensor> { prefix };
         for (long t = known; t < Length; t++)
         {
-            var probabilities = (output.call(last) / temperature).softmax(1);       // (B, V)
+            // Each step's (B, V) tensors are freed at its end; the state and the drawn tokens move on.
+            using var stepScope = NewDisposeScope();
+            var probabilities = (output.call(last) / temperature).softmax(1);                 // (B, V)
             var next = multinomial(probabilities, 1, generator: generator);                    // (B, 1)
-            tokens.Add(next);
-            if (t + 1 < Length) (hidden, h, c) = lstm.call(embedding.call(next), (h, c));     // (B, 1, H)
-            last = hidden.select(1, hidden.shape[1] - 1);
+            tokens.Add(next.MoveToOuterDisposeScope());
+            if (t + 1 == Length) break;
+            (hidden, h, c) = lstm.call(embedding.call(next), (h, c));                          // (B, 1, H)
+            last = hidden.select(1, 0).MoveToOuterDisposeScope();
+            h.MoveToOuterDisposeScope();
+            c.MoveToOuterDisposeScope();
         }
         return cat(tokens, 1).MoveToOuterDisposeScope();                                       // (B, T)
     }

@@ -19,7 +19,7 @@ public enum GanLoss
 /// </summary>
 public sealed record TrainingConfig
 {
-    /// <summary>The data specification as given to <c>--data</c> (ring8, grid25, oracle, mnist, fashion-mnist, or a folder).</summary>
+    /// <summary>The data specification as given to <c>--data</c> (ring8, grid25, oracle, words, mnist, fashion-mnist, or a folder).</summary>
     public string Data { get; init; } = "ring8";
 
     /// <summary>Image folders: side of the square the images are resized to.</summary>
@@ -165,7 +165,7 @@ public sealed record TrainingConfig
     /// </summary>
     public static TrainingConfig DefaultsFor(string data, GanLoss loss = GanLoss.Ns)
     {
-        if (data.Equals("oracle", StringComparison.OrdinalIgnoreCase))
+        if (GenAudit.Data.DatasetRegistry.IsTokenSequences(data))
         {
             // SeqGAN's generator and optimiser (Yu et al. 2017, code): embedding 32, one LSTM layer of 32,
             // batch 64, Adam lr 0.01 with default betas; its discriminator learns at 1e-4.
