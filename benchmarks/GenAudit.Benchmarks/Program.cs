@@ -8,6 +8,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Run with: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- --filter '*Training*'
 // Convolution shapes per oneDNN ISA: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- numerics-probe
 // The mode-collapse table: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- mode-collapse --seeds 10
+// NLL-oracle on SeqGAN's synthetic oracle: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- oracle --seeds 3 --mle-steps 300
 // KernelSHAP against exact Shapley values: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- kernelshap-accuracy
 // Demo generator quality (FID, PRDC against the real row): dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- demo-quality --set loss=hinge,sn=true
 if (args.Length > 0 && args[0] == "demo-quality") return GenAudit.Benchmarks.DemoQuality.Run(args[1..]);
@@ -18,6 +19,7 @@ if (args.Length > 0 && args[0] == "mode-collapse") return GenAudit.Benchmarks.Mo
 // Two concurrent trains and a train beside a CPU hog, with and without OMP_WAIT_POLICY=PASSIVE (needs an idle machine): ... -- busy-machine
 if (args.Length > 0 && args[0] == "busy-machine") return GenAudit.Benchmarks.BusyMachine.Run(args[1..]);
 if (args.Length > 0 && args[0] == "fuzz") return GenAudit.Benchmarks.FuzzCommand.Run(args[1..]);
+if (args.Length > 0 && args[0] == "oracle") return GenAudit.Benchmarks.OracleBenchmark.Run(args[1..]);
 if (args.Length > 0 && args[0] == "kernelshap-accuracy") return GenAudit.Benchmarks.KernelShapAccuracy.Run(args[1..]);
 
 var config = DefaultConfig.Instance

@@ -26,7 +26,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Data to train on.</summary>
         [CommandOption("--data <DATA>")]
-        [Description("ring8 | grid25 | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
+        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
         public string? Data { get; init; }
 
         /// <summary>Image size for folders.</summary>
@@ -41,8 +41,38 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Model family.</summary>
         [CommandOption("--model <MODEL>")]
-        [Description("gan | cgan | vae | cvae. Default: gan.")]
+        [Description("gan | cgan | vae | cvae for points and images; mle | seqgan for token sequences. Default: gan, or mle for --data oracle and words.")]
         public string? Model { get; init; }
+
+        /// <summary>Sequence length of the oracle.</summary>
+        [CommandOption("--length <T>")]
+        [Description("oracle: tokens per sequence. Default: 20 (SeqGAN); 40 is LeakGAN's long variant.")]
+        public int? Length { get; init; }
+
+        /// <summary>Seed of the oracle.</summary>
+        [CommandOption("--oracle-seed <SEED>")]
+        [Description("oracle: seed of the oracle LSTM's N(0, 1) parameters; another seed is another oracle. Default: 0.")]
+        public long? OracleSeed { get; init; }
+
+        /// <summary>Samples for NLL-oracle.</summary>
+        [CommandOption("--oracle-samples <N>")]
+        [Description("oracle: sequences sampled at every logged step to measure NLL-oracle (0 = off). Default: 1000.")]
+        public int? OracleSamples { get; init; }
+
+        /// <summary>SeqGAN generator pre-training.</summary>
+        [CommandOption("--pretrain-g <STEPS>")]
+        [Description("seqgan: the first STEPS steps pre-train the generator by MLE. Default: 2500.")]
+        public long? PretrainGenerator { get; init; }
+
+        /// <summary>SeqGAN discriminator pre-training.</summary>
+        [CommandOption("--pretrain-d <STEPS>")]
+        [Description("seqgan: the next STEPS steps pre-train the discriminator; the rest of --steps are adversarial. Default: 400.")]
+        public long? PretrainDiscriminator { get; init; }
+
+        /// <summary>SeqGAN roll-outs.</summary>
+        [CommandOption("--rollouts <N>")]
+        [Description("seqgan: Monte-Carlo roll-outs per prefix for each token's reward. Default: 16.")]
+        public int? Rollouts { get; init; }
 
         /// <summary>GAN loss.</summary>
         [CommandOption("--loss <LOSS>")]
@@ -212,7 +242,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
             console.MarkupLineInterpolated($"[yellow]Skipped {images.SkippedFiles.Count} unreadable file(s)[/] in {data}:");
             foreach (var skipped in images.SkippedFiles.Take(10)) console.MarkupLineInterpolated($"  {skipped.Path}: {skipped.Reason}");
         }
-        using var dataset = TensorTrainingData.FromDataset(loaded);
+        using var dataset = TrainingDataLoader.From(loaded);
         if (!settings.Resume && settings.Epochs is { } epochs)
         {
             long batchesPerEpoch = dataset.Count / config.BatchSize;
@@ -240,15 +270,32 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
             console.MarkupLineInterpolated($"[yellow]Interrupted[/] at step {result.Step}; checkpoint written to {result.CheckpointFolder}. Continue with: genaudit train --out {output} --resume");
             return ExitCode.Interrupted;
         }
-        console.MarkupLineInterpolated($"[green]Done[/]: {result.Step} steps in {result.Elapsed.TotalSeconds:F1} s. Checkpoint {result.CheckpointFolder}; samples in {run.Samples}; loss curve {run.LossPlot}");
+        // Latent-to-sample generators get sample grids and a loss curve from CheckpointCharts; token models write samples.txt into each checkpoint.
+        if (File.Exists(run.LossPlot))
+            console.MarkupLineInterpolated($"[green]Done[/]: {result.Step} steps in {result.Elapsed.TotalSeconds:F1} s. Checkpoint {result.CheckpointFolder}; samples in {run.Samples}; loss curve {run.LossPlot}");
+        else
+            console.MarkupLineInterpolated($"[green]Done[/]: {result.Step} steps in {result.Elapsed.TotalSeconds:F1} s. Checkpoint {result.CheckpointFolder} (samples.txt holds samples); history {run.History}");
         return ExitCode.Ok;
     }
 
     static TrainingConfig BuildConfig(Settings s, string data)
     {
-        var family = s.Model is null ? ModelFamily.Gan : ParseEnum<ModelFamily>(s.Model, "--model", "gan, cgan, vae, cvae");
         var loss = s.Loss is null ? GanLoss.Ns : ParseEnum<GanLoss>(s.Loss.Replace("-", ""), "--loss", "ns, hinge, wgan-gp");
         var defaults = TrainingConfig.DefaultsFor(data, loss);
+        var family = s.Model is null ? defaults.Model.Family : ParseEnum<ModelFamily>(s.Model, "--model", "gan, cgan, vae, cvae, mle, seqgan");
+        bool tokens = family is ModelFamily.Mle or ModelFamily.SeqGan;
+        if (tokens && defaults.Sequence is null) throw new ArgumentException($"--model {s.Model} trains on token sequences; use --data oracle or words, not '{data}'");
+        if (!tokens && (s.Length ?? s.OracleSamples ?? s.Rollouts ?? (object?)s.OracleSeed ?? s.PretrainGenerator ?? s.PretrainDiscriminator) is not null)
+            throw new ArgumentException("--length, --oracle-seed, --oracle-samples, --pretrain-g, --pretrain-d and --rollouts apply to token models (--model mle or seqgan)");
+        var sequence = !tokens ? null : defaults.Sequence! with
+        {
+            Length = s.Length ?? defaults.Sequence!.Length,
+            OracleSeed = s.OracleSeed ?? defaults.Sequence.OracleSeed,
+            OracleEvaluationSamples = s.OracleSamples ?? defaults.Sequence.OracleEvaluationSamples,
+            PretrainGeneratorSteps = s.PretrainGenerator ?? defaults.Sequence.PretrainGeneratorSteps,
+            PretrainDiscriminatorSteps = s.PretrainDiscriminator ?? defaults.Sequence.PretrainDiscriminatorSteps,
+            Rollouts = s.Rollouts ?? defaults.Sequence.Rollouts,
+        };
         var likelihood = s.Likelihood is null ? defaults.Model.Likelihood : ParseEnum<VaeLikelihood>(s.Likelihood, "--likelihood", "bernoulli, gaussian");
         bool gan = family is ModelFamily.Gan or ModelFamily.Cgan;
         var config = defaults with
@@ -266,6 +313,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
                 SpectralNorm = s.SpectralNorm ?? false,
                 Likelihood = likelihood,
             },
+            Sequence = sequence,
             Loss = loss,
             R1Gamma = s.R1 ?? (gan ? defaults.R1Gamma : 0),
             GradientPenaltyWeight = s.GradientPenalty,
@@ -316,7 +364,7 @@ static class TrainingProgressView
         StepProgress.Run(console, options, "training", steps => trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
         {
             var losses = string.Join(" ", p.Losses
-                .Where(kv => kv.Key is "lossD" or "lossG" or "loss" or "recon" or "kl")
+                .Where(kv => kv.Key is "lossD" or "lossG" or "loss" or "recon" or "kl" or "nllOracle" or "reward")
                 .Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}"));
             steps.Report(new WorkProgress($"step {p.Step}/{p.TotalSteps} {losses}", checked((int)p.Step), checked((int)p.TotalSteps)));
         }), cancel), alreadyDone: checked((int)trainer.Step));

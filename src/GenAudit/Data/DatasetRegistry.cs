@@ -23,16 +23,34 @@ public sealed record DatasetOptions
 
     /// <summary>Seed of the fixed mixture training set. Default: 0.</summary>
     public long MixtureSeed { get; init; }
+
+    /// <summary>Seed of the synthetic oracle LSTM (<c>--oracle-seed</c>); another seed is another oracle. Default: 0.</summary>
+    public long OracleSeed { get; init; }
+
+    /// <summary>Tokens per sequence of the oracle (<c>--length</c>). Default: 20, as SeqGAN; LeakGAN's long variant is 40.</summary>
+    public int SequenceLength { get; init; } = TokenOracle.DefaultLength;
+
+    /// <summary>Sequences in each of the oracle's training and held-out sets. Default: 10,000, as SeqGAN.</summary>
+    public int OracleSampleCount { get; init; } = TokenOracle.DefaultSampleCount;
 }
 
 /// <summary>Maps the CLI's --data value to a loaded dataset.</summary>
 public static class DatasetRegistry
 {
     /// <summary>The accepted forms of a dataset spec, for help texts and errors.</summary>
-    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, or a folder with one subfolder of PNG/JPEG images per class";
+    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), or a folder with one subfolder of PNG/JPEG images per class";
+
+    /// <summary>True when <paramref name="spec"/> names token sequences (oracle, words, words:FILE), which token models train on.</summary>
+    public static bool IsTokenSequences(string spec)
+    {
+        var trimmed = spec.Trim();
+        return trimmed.Equals("oracle", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("words", StringComparison.OrdinalIgnoreCase)
+               || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <summary>
-    /// Loads "ring8" or "grid25" (a <see cref="PointDataset"/> with its <see cref="Mixture2D"/>), "mnist"
+    /// Loads "ring8" or "grid25" (a <see cref="PointDataset"/> with its <see cref="Mixture2D"/>), "oracle"
+    /// (a <see cref="TokenSequenceDataset"/> drawn from a <see cref="TokenOracle"/>), "mnist"
     /// (embedded), "fashion-mnist" or "fashion-mnist:&lt;folder&gt;", or an image folder path.
     /// </summary>
     public static Dataset Resolve(string spec, DatasetOptions? options = null)
@@ -41,6 +59,15 @@ public static class DatasetRegistry
         if (string.IsNullOrWhiteSpace(spec)) throw new ArgumentException($"No dataset given; use {Forms}.", nameof(spec));
         var trimmed = spec.Trim();
         if (Mixture2D.FromName(trimmed) is { } mixture) return mixture.TrainingSet(options.MixtureSampleCount, options.MixtureSeed);
+        if (trimmed.Equals("oracle", StringComparison.OrdinalIgnoreCase))
+            return new TokenOracle(options.OracleSeed).Dataset(options.Split, options.OracleSampleCount, options.SequenceLength);
+        if (trimmed.Equals("words", StringComparison.OrdinalIgnoreCase)) return EnglishWords.Load(options.Split);
+        if (trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase))
+        {
+            var file = trimmed["words:".Length..];
+            if (file.Length == 0) throw new ArgumentException($"'{spec}': give the word list after 'words:', or use plain 'words' for {EnglishWords.DefaultPath}.", nameof(spec));
+            return EnglishWords.Load(options.Split, file);
+        }
         if (trimmed.Equals("mnist", StringComparison.OrdinalIgnoreCase)) return MnistEmbedded.Load(options.Split);
         if (trimmed.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase)) return FashionMnist.Load(options.Split);
         if (trimmed.StartsWith("fashion-mnist:", StringComparison.OrdinalIgnoreCase))

@@ -11,6 +11,10 @@ public enum ModelFamily
     Vae,
     /// <summary>Class-conditional VAE (one-hot label into encoder head and decoder).</summary>
     Cvae,
+    /// <summary>LSTM language model over tokens trained by maximum likelihood (teacher forcing).</summary>
+    Mle,
+    /// <summary>LSTM language model over tokens trained as SeqGAN (Yu et al. 2017): MLE pre-training, then policy gradient against an LSTM discriminator.</summary>
+    SeqGan,
 }
 
 /// <summary>Likelihood of the VAE decoder.</summary>
@@ -40,7 +44,7 @@ public sealed record ModelConfig
     /// <summary>GAN, conditional GAN, VAE or conditional VAE.</summary>
     public ModelFamily Family { get; init; } = ModelFamily.Gan;
 
-    /// <summary>Shape of one data sample: [2] for 2D mixtures (MLP networks), [C, H, W] for images (convolutional networks).</summary>
+    /// <summary>Shape of one data sample: [2] for 2D mixtures (MLP networks), [C, H, W] for images (convolutional networks), [T] for token sequences.</summary>
     public long[] DataShape { get; init; } = [2];
 
     /// <summary>Latent size d.</summary>
@@ -49,17 +53,20 @@ public sealed record ModelConfig
     /// <summary>Number of classes for conditional families (taken from the data); 0 otherwise.</summary>
     public int ConditionCount { get; init; }
 
-    /// <summary>Hidden width of MLP layers (2D data) or the base channel count of convolutional networks (images).</summary>
+    /// <summary>Hidden width of MLP layers (2D data), the base channel count of convolutional networks (images), or the LSTM hidden size (tokens).</summary>
     public int Width { get; init; } = 128;
 
-    /// <summary>Hidden layers of each MLP (2D data only; convolutional networks have a fixed depth). Default: 2.</summary>
+    /// <summary>Hidden layers of each MLP (2D data), or stacked LSTM layers (tokens); convolutional networks have a fixed depth. Default: 2.</summary>
     public int Depth { get; init; } = 2;
 
     /// <summary>Hidden activation of the generator and the VAE decoder (discriminators keep LeakyReLU(0.2), encoders ReLU). Default: ReLU.</summary>
     public HiddenActivation Activation { get; init; } = HiddenActivation.Relu;
 
-    /// <summary>Size of the generator's label embedding (conditional GAN).</summary>
+    /// <summary>Size of the generator's label embedding (conditional GAN), or of the token embedding (tokens).</summary>
     public int EmbeddingSize { get; init; } = 32;
+
+    /// <summary>Tokens: the vocabulary size V (taken from the data); 0 for other data.</summary>
+    public int VocabularySize { get; init; }
 
     /// <summary>Spectral normalisation on every discriminator layer with weights.</summary>
     public bool SpectralNorm { get; init; }
@@ -79,6 +86,9 @@ public sealed record ModelConfig
     /// <summary>True for the GAN families.</summary>
     public bool IsGan => Family is ModelFamily.Gan or ModelFamily.Cgan;
 
+    /// <summary>True for the token language-model families (MLE, SeqGAN).</summary>
+    public bool IsTokenSequence => Family is ModelFamily.Mle or ModelFamily.SeqGan;
+
     /// <summary>Checks the combination and throws <see cref="ArgumentException"/> naming the bad field.</summary>
     public void Validate()
     {
@@ -90,6 +100,13 @@ public sealed record ModelConfig
             throw new ArgumentException($"a conditional model ({Family}) needs labelled data with at least 2 classes; this data has {ConditionCount}");
         if (!IsConditional && ConditionCount != 0)
             throw new ArgumentException($"an unconditional model ({Family}) takes no conditions, got {ConditionCount}");
+        if (IsTokenSequence)
+        {
+            if (DataShape.Length != 1 || DataShape[0] < 1) throw new ArgumentException($"a token model ({Family}) needs token sequences of shape [T], got [{string.Join(", ", DataShape)}]");
+            if (VocabularySize < 2) throw new ArgumentException($"a token model ({Family}) needs a vocabulary of at least 2 tokens, got {VocabularySize}");
+            if (EmbeddingSize < 1) throw new ArgumentException($"the token embedding size must be at least 1, got {EmbeddingSize}");
+        }
+        else if (VocabularySize != 0) throw new ArgumentException($"a {Family} model takes no vocabulary, got {VocabularySize} tokens; use --model mle or seqgan for token sequences");
         if (DataShape.Length == 1)
         {
             if (DataShape[0] < 1) throw new ArgumentException($"data shape [{DataShape[0]}] is empty");

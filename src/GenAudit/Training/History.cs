@@ -6,7 +6,8 @@ namespace GenAudit.Training;
 
 /// <summary>
 /// One line of history.jsonl. GAN runs fill the D/G fields; VAE runs fill loss, recon and kl (and
-/// gradNormG, lrG for the single network). dReal/dFake are mean sigmoid probabilities for the
+/// gradNormG, lrG for the single network); token MLE runs fill loss (and nllOracle on synthetic data);
+/// SeqGAN runs fill loss while pre-training G, then the D/G fields, reward, entropy and dAccuracy. dReal/dFake are mean sigmoid probabilities for the
 /// non-saturating loss and mean raw scores for hinge and WGAN-GP.
 /// </summary>
 public sealed record HistoryEntry
@@ -27,12 +28,20 @@ public sealed record HistoryEntry
     public double? DFake { get; init; }
     /// <summary>R1 or gradient penalty term (already inside lossD).</summary>
     public double? Penalty { get; init; }
-    /// <summary>VAE: negative ELBO (recon + β·kl).</summary>
+    /// <summary>VAE: negative ELBO (recon + β·kl). Token models: teacher-forced NLL of the batch in nats per token.</summary>
     public double? Loss { get; init; }
     /// <summary>VAE: reconstruction term per sample.</summary>
     public double? Recon { get; init; }
     /// <summary>VAE: KL term per sample.</summary>
     public double? Kl { get; init; }
+    /// <summary>Token models on synthetic data: NLL-oracle of fresh samples, nats per token (lower is better; the oracle's own samples give the floor).</summary>
+    public double? NllOracle { get; init; }
+    /// <summary>SeqGAN: mean Monte-Carlo reward Q (discriminator probability of real) over the batch's tokens, in [0, 1].</summary>
+    public double? Reward { get; init; }
+    /// <summary>SeqGAN: mean entropy of the generator's next-token distribution over the batch, nats.</summary>
+    public double? Entropy { get; init; }
+    /// <summary>SeqGAN: discriminator accuracy on the last real and generated batches, in [0, 1].</summary>
+    public double? DAccuracy { get; init; }
     /// <summary>Generator (or VAE) learning rate.</summary>
     public double LrG { get; init; }
     /// <summary>Discriminator learning rate.</summary>

@@ -24,8 +24,16 @@ public sealed class StepRandom : IDisposable
         Reparameterisation = 300,
         /// <summary>Per-epoch data order.</summary>
         DataOrder = 400,
+        /// <summary>Token sequences sampled from the generator for its own update (SeqGAN's policy-gradient batch).</summary>
+        TokenSampling = 500,
+        /// <summary>Token sequences sampled as the discriminator's negatives (plus the update index within the step).</summary>
+        TokenDiscriminatorSampling = 600,
+        /// <summary>Sequences sampled to measure NLL-oracle at a logged step.</summary>
+        Evaluation = 900,
+        /// <summary>SeqGAN's Monte-Carlo roll-outs (plus the prefix length, at most 1,000).</summary>
+        Rollout = 1000,
         /// <summary>Latents (and labels) that re-estimate the EMA generator's batch-norm statistics at a checkpoint (plus the pass index).</summary>
-        BatchNormStatistics = 500,
+        BatchNormStatistics = 700,
     }
 
     /// <summary>Creates the streams for <paramref name="seed"/> on <paramref name="device"/>.</summary>

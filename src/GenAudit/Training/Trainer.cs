@@ -41,7 +41,7 @@ public sealed class Trainer : IDisposable
     readonly Device _device;
     readonly StepRandom _random;
     readonly EpochSampler _sampler;
-    readonly IStepper _stepper;
+    readonly ITrainingRecipe _stepper;
     readonly TensorBoardLog? _tensorBoard;
     readonly ITrainingObserver? _observer;
     long _step;
@@ -63,6 +63,7 @@ public sealed class Trainer : IDisposable
             {
                 DataShape = data.SampleShape,
                 ConditionCount = config.Model.IsConditional ? data.ClassCount : 0,
+                VocabularySize = config.Model.IsTokenSequence ? TokenTrainingData.From(data, config.Model.Family).VocabularySize : 0,
             },
         };
         _config.Validate();
@@ -80,7 +81,7 @@ public sealed class Trainer : IDisposable
         lock (GlobalRandom.Lock)
         {
             torch.manual_seed(_config.Seed);
-            _stepper = _config.Model.IsGan ? new GanStepper(_config, _device) : new VaeStepper(_config, _device);
+            _stepper = CreateRecipe(_config, data, _device);
         }
 
         if (resume) Resume();
@@ -89,7 +90,21 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>The generator being trained (the EMA copy when EMA is on), in eval mode between steps.</summary>
-    public IGenerativeModel Sampler => _stepper.Sampler;
+    public IGenerativeModel Sampler => _stepper.Sampler
+        ?? throw new InvalidOperationException($"a {_config.Model.Family} run's model does not map latents to samples; use Trainer.Recipe");
+
+    /// <summary>What is trained and how: the networks, their optimisers and one step of the objective.</summary>
+    public ITrainingRecipe Recipe => _stepper;
+
+    // The one place where a model family picks its recipe; a new family adds a line and a class.
+    static ITrainingRecipe CreateRecipe(TrainingConfig config, ITrainingData data, Device device) => config.Model.Family switch
+    {
+        ModelFamily.Gan or ModelFamily.Cgan => new GanStepper(config, device),
+        ModelFamily.Vae or ModelFamily.Cvae => new VaeStepper(config, device),
+        ModelFamily.Mle => new MleRecipe(config, TokenTrainingData.From(data, config.Model.Family), device),
+        ModelFamily.SeqGan => new SeqGanRecipe(config, TokenTrainingData.From(data, config.Model.Family), device),
+        _ => throw new ArgumentException($"model family {config.Model.Family} has no training recipe"),
+    };
 
     /// <summary>The configuration with the data-dependent fields filled in.</summary>
     public TrainingConfig Config => _config;
@@ -237,7 +252,8 @@ public sealed class Trainer : IDisposable
         try
         {
             var folder = Checkpoint.Write(_run, _step, _stepper.Writers(), _config.KeepCheckpoints);
-            _observer?.OnCheckpoint(new TrainingCheckpoint(_step, folder, _run, _config, _stepper.Sampler, _data));
+            // Observers draw samples of latent-to-sample generators; token models write theirs into the checkpoint.
+            if (_stepper.Sampler is { } sampler) _observer?.OnCheckpoint(new TrainingCheckpoint(_step, folder, _run, _config, sampler, _data));
             // The sample grid an observer (Rendering.CheckpointCharts) drew for this checkpoint, if any, goes to TensorBoard too.
             var samples = Path.Combine(_run.Samples, RunDirectory.CheckpointName(_step) + ".png");
             if (_tensorBoard is not null && File.Exists(samples)) _tensorBoard.AddSamples(_step, samples);
@@ -258,46 +274,18 @@ public sealed class Trainer : IDisposable
         _random.Dispose();
     }
 
-    /// <summary>Scalar measurements of one step.</summary>
-    sealed class StepMetrics(Dictionary<string, double> values, double lrG, double? lrD)
-    {
-        public IReadOnlyDictionary<string, double> Values => values;
-
-        public HistoryEntry ToHistory(long step, double seconds) => new()
-        {
-            Step = step,
-            LossD = Get("lossD"), LossG = Get("lossG"), GradNormD = Get("gradNormD"), GradNormG = Get("gradNormG"),
-            DReal = Get("dReal"), DFake = Get("dFake"), Penalty = Get("penalty"),
-            Loss = Get("loss"), Recon = Get("recon"), Kl = Get("kl"),
-            LrG = lrG, LrD = lrD, Seconds = Math.Round(seconds, 3),
-        };
-
-        double? Get(string key) => values.TryGetValue(key, out var v) ? v : null;
-    }
-
-    interface IStepper : IDisposable
-    {
-        IGenerativeModel Sampler { get; }
-        StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random, bool measureGradients);
-        IReadOnlyList<NetworkDescription> Describe();
-        /// <summary>Brings the sampler up to date before a checkpoint is written (the EMA generator's batch-norm statistics).</summary>
-        void PrepareSampler(long step, StepRandom random);
-        IReadOnlyDictionary<string, Action<string>> Writers();
-        void Load(string folder);
-    }
-
-    static double GradientNorm(nn.Module module)
+    internal static double GradientNorm(nn.Module module)
     {
         var squares = module.parameters().Where(p => p.grad is not null).Select(p => p.grad!.pow(2).sum()).ToArray();
         return squares.Length == 0 ? 0 : torch.stack(squares).sum().sqrt().item<float>();
     }
 
-    static void SetLearningRate(optim.Optimizer optimizer, double lr)
+    internal static void SetLearningRate(optim.Optimizer optimizer, double lr)
     {
         foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
     }
 
-    sealed class GanStepper : IStepper
+    sealed class GanStepper : ITrainingRecipe
     {
         readonly TrainingConfig _config;
         readonly Device _device;
@@ -323,7 +311,7 @@ public sealed class Trainer : IDisposable
             _optimizerD = optim.Adam(_discriminator.parameters(), config.LearningRateD, config.Beta1, config.Beta2);
         }
 
-        public IGenerativeModel Sampler => _ema ?? _generator;
+        public IGenerativeModel? Sampler => _ema ?? _generator;
 
         public StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random, bool measureGradients)
         {
@@ -456,7 +444,7 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    sealed class VaeStepper : IStepper
+    sealed class VaeStepper : ITrainingRecipe
     {
         readonly TrainingConfig _config;
         readonly Device _device;
@@ -472,7 +460,7 @@ public sealed class Trainer : IDisposable
             _optimizer = optim.Adam(_vae.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
         }
 
-        public IGenerativeModel Sampler => _vae;
+        public IGenerativeModel? Sampler => _vae;
 
         public StepMetrics Step(long step, double lrScale, ITrainingData data, EpochSampler sampler, StepRandom random, bool measureGradients)
         {

@@ -19,7 +19,7 @@ public enum GanLoss
 /// </summary>
 public sealed record TrainingConfig
 {
-    /// <summary>The data specification as given to <c>--data</c> (ring8, grid25, mnist, fashion-mnist, or a folder).</summary>
+    /// <summary>The data specification as given to <c>--data</c> (ring8, grid25, oracle, words, mnist, fashion-mnist, or a folder).</summary>
     public string Data { get; init; } = "ring8";
 
     /// <summary>Image folders: side of the square the images are resized to.</summary>
@@ -35,7 +35,12 @@ public sealed record TrainingConfig
         ImageSize = ImageSize,
         Color = Rgb ? GenAudit.Data.ColorMode.Rgb : GenAudit.Data.ColorMode.Grayscale,
         MixtureSeed = split == GenAudit.Data.DataSplit.Train ? 0 : 1,
+        OracleSeed = Sequence?.OracleSeed ?? 0,
+        SequenceLength = Sequence?.Length ?? GenAudit.Data.TokenOracle.DefaultLength,
     };
+
+    /// <summary>Token-sequence settings (length, oracle, SeqGAN's roll-outs and pre-training); null for points and images.</summary>
+    public SequenceOptions? Sequence { get; init; }
 
     /// <summary>Architecture and family; its DataShape and ConditionCount are filled in from the data.</summary>
     public ModelConfig Model { get; init; } = new();
@@ -151,6 +156,13 @@ public sealed record TrainingConfig
         Check(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
         Check(Model.IsGan || (R1Gamma == 0 && GradientPenaltyWeight is null or 0 && EmaDecay == 0 && !Model.SpectralNorm),
             "--r1, --gp, --ema and --spectral-norm apply to GANs only");
+        Check(Model.IsTokenSequence == Sequence is not null, Model.IsTokenSequence
+            ? $"a {Model.Family} run needs sequence settings (TrainingConfig.Sequence)"
+            : $"sequence settings apply to token models (--model mle, seqgan), not {Model.Family}");
+        Sequence?.Validate();
+        if (Model.Family == ModelFamily.SeqGan)
+            Check(Sequence!.PretrainGeneratorSteps + Sequence.PretrainDiscriminatorSteps < Steps,
+                $"--steps ({Steps}) counts SeqGAN's pre-training too and must exceed --pretrain-g + --pretrain-d ({Sequence.PretrainGeneratorSteps} + {Sequence.PretrainDiscriminatorSteps}) to leave adversarial steps");
         Model.Validate();
     }
 
@@ -161,6 +173,24 @@ public sealed record TrainingConfig
     /// </summary>
     public static TrainingConfig DefaultsFor(string data, GanLoss loss = GanLoss.Ns)
     {
+        if (GenAudit.Data.DatasetRegistry.IsTokenSequences(data))
+        {
+            // SeqGAN's generator and optimiser (Yu et al. 2017, code): embedding 32, one LSTM layer of 32,
+            // batch 64, Adam lr 0.01 with default betas; its discriminator learns at 1e-4.
+            return new TrainingConfig
+            {
+                Data = data,
+                Model = new ModelConfig { Family = ModelFamily.Mle, EmbeddingSize = 32, Width = 32, Depth = 1, DataShape = [GenAudit.Data.TokenOracle.DefaultLength] },
+                Sequence = new SequenceOptions(),
+                BatchSize = 64,
+                Steps = 3000,
+                LearningRateG = 1e-2,
+                LearningRateD = 1e-4,
+                Beta1 = 0.9,
+                Beta2 = 0.999,
+                CheckpointEvery = 500,
+            };
+        }
         if (data is not ("ring8" or "grid25"))
         {
             return new TrainingConfig

@@ -12,7 +12,7 @@ public interface ITrainingData
     /// <summary>Number of samples.</summary>
     long Count { get; }
 
-    /// <summary>Shape of one sample: [2] or [C, H, W].</summary>
+    /// <summary>Shape of one sample: [2], [C, H, W], or [T] for token sequences.</summary>
     long[] SampleShape { get; }
 
     /// <summary>Number of classes; 0 when unlabelled.</summary>
@@ -21,12 +21,26 @@ public interface ITrainingData
     /// <summary>SHA-256 of the content, recorded by every run.</summary>
     string Fingerprint { get; }
 
-    /// <summary>Gathers the samples at <paramref name="indices"/> (B,) int64: x (B, ...SampleShape) float32 and labels (B,) int64 or null.</summary>
+    /// <summary>Gathers the samples at <paramref name="indices"/> (B,) int64: x (B, ...SampleShape) float32 (int64 token ids for token sequences) and labels (B,) int64 or null.</summary>
     (Tensor X, Tensor? Labels) Gather(Tensor indices);
 }
 
+/// <summary>Training data that owns its tensors and is disposed by whoever loaded it.</summary>
+public interface IOwnedTrainingData : ITrainingData, IDisposable;
+
+/// <summary>Loads a <see cref="GenAudit.Data.Dataset"/> into the form a trainer draws from.</summary>
+public static class TrainingDataLoader
+{
+    /// <summary>Token ids for token sequences, float32 tensors for everything else; the caller disposes the result.</summary>
+    public static IOwnedTrainingData From(GenAudit.Data.Dataset dataset) => dataset switch
+    {
+        GenAudit.Data.TokenSequenceDataset tokens => new TokenTrainingData(tokens),
+        _ => TensorTrainingData.FromDataset(dataset),
+    };
+}
+
 /// <summary>Training data held as one tensor (and labels) that this object owns and disposes.</summary>
-public sealed class TensorTrainingData : ITrainingData, IDisposable
+public sealed class TensorTrainingData : IOwnedTrainingData
 {
     readonly Tensor _samples;
     readonly Tensor? _labels;

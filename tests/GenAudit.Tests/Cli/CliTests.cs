@@ -39,6 +39,8 @@ public class CliTests
     [InlineData(new[] { "train", "--data", "no-such-data-set" }, "no-such-data-set")]
     [InlineData(new[] { "train", "--data", "ring8", "--model", "cgan", "--batch", "1" }, "--batch must be at least 2")]
     [InlineData(new[] { "train", "--data", "ring8", "--ema", "1.5" }, "--ema must be in [0, 1)")]
+    [InlineData(new[] { "train", "--data", "ring8", "--model", "seqgan" }, "--model seqgan trains on token sequences; use --data oracle")]
+    [InlineData(new[] { "train", "--data", "ring8", "--length", "40" }, "--length, --oracle-seed, --oracle-samples, --pretrain-g, --pretrain-d and --rollouts apply to token models")]
     [InlineData(new[] { "generate", "--run", "/no/such/run", "--out", "x.png" }, "/no/such/run")]
     [InlineData(new[] { "generate", "--run", "r", "--out", "x.gif" }, "--out must end in .png, .npy or .csv")]
     [InlineData(new[] { "calibrate", "--quick" }, "--data is required")]
