@@ -57,7 +57,7 @@ static class DemoQuality
 
         var train = DatasetRegistry.Resolve("mnist", config.DataOptions(DataSplit.Train));
         var test = DatasetRegistry.Resolve("mnist", config.DataOptions(DataSplit.Test));
-        var (extractor, classifier) = FeatureSpaces.For(OutputKind.Images).Open(train, test, "mnist", new Progress<string>(Console.WriteLine));
+        var (extractor, classifier) = FeatureSpaces.For(OutputKind.Images, train).Open(train, test, "mnist", new Progress<string>(Console.WriteLine));
         using var _ = classifier;
         // The audit's quality options (AuditOptions.Quick); copy detection is not read here, so it compares against a small subsample.
         var evaluator = new QualityEvaluator(extractor, train, test, new QualityEvaluationOptions

@@ -81,7 +81,10 @@ public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOp
             summary.AddRow(name, result.Step.ToString(), result.Elapsed.TotalSeconds.ToString("F0"), samples);
         }
         console.Write(summary);
-        var failed = false;
+        // The demo is a tour, not a gate: it succeeds when both runs were trained and audited, whatever the verdicts
+        // (each is printed, and `genaudit audit` on the same run exits 1 on FAIL); a measurement that failed is exit 3.
+        var measurementFailed = false;
+        var verdicts = new List<string>();
         var reports = new List<string>();
         foreach (var (name, _, _) in jobs)
         {
@@ -89,11 +92,13 @@ public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOp
             var output = Path.Combine(run, "audit");
             console.MarkupLineInterpolated($"[bold]{name}[/]: auditing against the default policy");
             var result = AuditCommand.RunAudit(console, progressOptions, run, AuditOptions.Quick(settings.SeedOrDefault), Policy.Default, output);
-            failed |= AuditCommand.Summarise(console, result, output) != ExitCode.Ok;
+            measurementFailed |= AuditCommand.Summarise(console, result, output) == ExitCode.MeasurementFailed;
+            verdicts.Add($"{name} {(result.Passed ? "PASS" : "FAIL")}");
             reports.Add(Path.Combine(output, "report.html"));
         }
         console.MarkupLineInterpolated($"Demo runs are in [bold]{root}[/]. Reports: {string.Join(" and ", reports)}");
         console.MarkupLineInterpolated($"Sample more with: genaudit generate --run {Path.Combine(root, "mnist-dcgan")} --n 64 --out digits.png");
-        return failed ? ExitCode.Failed : ExitCode.Ok;
+        console.MarkupLineInterpolated($"Verdicts against the default policy: {string.Join(", ", verdicts)} (the demo exits 0 when both runs were trained and audited; `genaudit audit` is the gate)");
+        return measurementFailed ? ExitCode.MeasurementFailed : ExitCode.Ok;
     }
 }

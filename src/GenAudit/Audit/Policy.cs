@@ -154,14 +154,14 @@ public sealed class Policy
           "copies.fraction": { "max": 0.05 },
           "copies.ct": { "min": -3 },
           "authenticity": { "min": 0.25 },
-          "precision": { "min": 0.5 },
-          "coverage": { "min": 0.5 },
+          "precision": { "min": 0.5, "minRatio": 0.85 },
+          "coverage": { "min": 0.5, "minRatio": 0.6 },
           "classes.covered": { "min": 9 },
           "classes.kl": { "max": 0.2 },
           "modes.captured": { "min": 7 },
           "modes.highQuality": { "min": 0.5 },
           "local.0.03.normalizedL2": { "min": 0.8 },
-          "explainability": { "min": 0.3 }
+          "explainability.margin": { "min": 0.1 }
         }
         """;
 
