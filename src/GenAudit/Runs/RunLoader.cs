@@ -66,6 +66,8 @@ public static class RunLoader
         if (manifest.Source == ModelImport.OnnxSource) return LoadOnnx(run, manifest);
         var latest = Checkpoint.FindLatest(run) ?? throw new InvalidDataException($"{run.Root}: the run has no checkpoint yet");
         var model = manifest.Config.Model;
+        if (model.IsTokenSequence)
+            throw new NotSupportedException($"{run.Root}: a {model.Family} token-sequence run; evaluate, stability, explain and audit do not open token runs yet (their samples are in each checkpoint's samples.txt and NLL-oracle in history.jsonl)");
         if (model.IsGan)
         {
             var generator = new GanGenerator(model);

@@ -18,6 +18,21 @@ public class CliTests
     }
 
     [Fact]
+    public void ATokenRunIsRefusedByTheMeasurementVerbsWithExitTwo()
+    {
+        using var temp = new TempRun();
+        var run = temp.Sub("words");
+        var (trained, output) = Run("train", "--data", "words", "--model", "mle", "--steps", "2", "--batch", "8", "--out", run);
+        Assert.True(trained == 0, output);
+        foreach (var verb in new[] { "evaluate", "stability", "audit" })
+        {
+            var (code, message) = verb == "evaluate" ? Run(verb, "--run", run) : Run(verb, "--run", run, "--out", temp.Sub(verb));
+            Assert.Equal(2, code);
+            Assert.Contains("do not open token runs yet", message);
+        }
+    }
+
+    [Fact]
     public void EveryHelpExampleParses()
     {
         var console = new TestConsole();

@@ -101,7 +101,7 @@ public class ProgressTests
         var options = new ProgressOptions(Terminal: false, new SteppingClock(TimeSpan.FromSeconds(11)), TimeSpan.FromSeconds(10));
         var console = new TestConsole();
         console.Profile.Width = 1000;
-        Assert.Equal(0, GenAuditApp.Create(console, options).Run(["train", "--data", "ring8", "--steps", "3", "--batch", "16", "--width", "8", "--out", run]));
+        Assert.Equal(0, GenAuditApp.Create(console, options).Run(["train", "--data", "ring8", "--steps", "3", "--batch", "16", "--width", "8", "--lr-decay", "1", "--out", run]));
         var lines = console.Output.Split('\n').Where(l => l.StartsWith("training: ", StringComparison.Ordinal)).ToList();
         Assert.StartsWith("training: 1/3 (33%), step 1/3 lossD ", lines[0]);
         Assert.EndsWith("; 11 s elapsed, ETA 22 s", lines[0].TrimEnd());
