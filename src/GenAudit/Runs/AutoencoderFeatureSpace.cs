@@ -61,8 +61,7 @@ public sealed class AutoencoderFeatureExtractor(TrainedAutoencoder trained) : IF
     public static string IdentityOf(AutoencoderInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
-        var json = System.Text.Json.JsonSerializer.Serialize(info with { TrainingSeconds = 0 }, Core.Json.Compact);
-        return "autoencoder:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
+        return ExtractorIdentity.Of("autoencoder", info with { TrainingSeconds = 0 });
     }
 
     /// <inheritdoc />

@@ -95,8 +95,7 @@ public sealed class ClassifierFeatureExtractor : IFeatureExtractor
     public static string IdentityOf(FeatureClassifierInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
-        var json = System.Text.Json.JsonSerializer.Serialize(info with { TrainingSeconds = 0 }, Core.Json.Compact);
-        return "classifier:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
+        return ExtractorIdentity.Of("classifier", info with { TrainingSeconds = 0 });
     }
 
     /// <inheritdoc />
@@ -120,5 +119,16 @@ public sealed class ClassifierFeatureExtractor : IFeatureExtractor
         using var scope = NewDisposeScope();
         var (features, probabilities) = classifier.Embed(samples.detach().to(ScalarType.Float32, CPU), batchSize);
         return (features.MoveToOuterDisposeScope(), probabilities.MoveToOuterDisposeScope());
+    }
+}
+
+/// <summary>Identities of feature extractors: a kind prefix and the SHA-256 of the extractor's description.</summary>
+internal static class ExtractorIdentity
+{
+    /// <summary>"<paramref name="kind"/>:" and the first 16 hex digits of the SHA-256 of <paramref name="description"/> as compact JSON.</summary>
+    internal static string Of<T>(string kind, T description)
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(description, Core.Json.Compact);
+        return kind + ":" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
     }
 }
