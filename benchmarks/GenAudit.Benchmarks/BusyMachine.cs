@@ -6,8 +6,9 @@ namespace GenAudit.Benchmarks;
 /// <summary>
 /// Issue #18 item 6, the harness only (the figures need an otherwise idle machine): wall time of a
 /// `genaudit train` alone, of two concurrent trains, and of a train beside a CPU hog (one spinning
-/// process per core), each with libtorch's default OpenMP wait policy (OMP_WAIT_POLICY unset) and
-/// with OMP_WAIT_POLICY=PASSIVE in the child's environment, i.e. set before libtorch loads.
+/// process per core), each with libgomp's own default wait policy (OMP_WAIT_POLICY unset and
+/// GOMP_SPINCOUNT=300000, libgomp's default spin count, which also stops GenAudit from choosing) and
+/// with GenAudit's default (both unset: GenAudit sets OMP_WAIT_POLICY=PASSIVE before libtorch loads).
 /// Build the CLI first (dotnet build -c Release src/GenAudit.Cli), then:
 /// dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- busy-machine [--repeats 3] [--steps 300] [--threads N]
 /// Scenarios are interleaved per repeat so drift in the machine's load affects both policies alike.
@@ -31,8 +32,9 @@ static class BusyMachine
         while (!File.Exists(Path.Combine(root, "GenAudit.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("run from inside the repository");
         var cli = Path.Combine(root, "src", "GenAudit.Cli", "bin", "Release", "net10.0", "GenAudit.Cli.dll");
         if (!File.Exists(cli)) { Console.Error.WriteLine($"{cli}: not built; run dotnet build -c Release src/GenAudit.Cli"); return 2; }
-        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { } inherited)
-            Console.WriteLine($"note: this shell sets OMP_WAIT_POLICY={inherited}; the harness sets or removes it per child");
+        foreach (var variable in new[] { "OMP_WAIT_POLICY", "GOMP_SPINCOUNT" })
+            if (Environment.GetEnvironmentVariable(variable) is { } inherited)
+                Console.WriteLine($"note: this shell sets {variable}={inherited}; the harness sets or removes it per child");
 
         var results = new Dictionary<string, List<double>>();
         void Record(string name, double seconds) { if (!results.TryGetValue(name, out var list)) results[name] = list = []; list.Add(seconds); }
@@ -89,8 +91,9 @@ static class BusyMachine
                                   "--threads", threads.ToString(CultureInfo.InvariantCulture), "--no-tensorboard", "--checkpoint-every", "100000",
                                   "--out", Path.Combine(work, Guid.NewGuid().ToString("N")) })
             start.ArgumentList.Add(a);
-        if (passive) start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        else start.Environment.Remove("OMP_WAIT_POLICY");
+        start.Environment.Remove("OMP_WAIT_POLICY");
+        start.Environment.Remove("GOMP_SPINCOUNT");
+        if (!passive) start.Environment["GOMP_SPINCOUNT"] = "300000"; // libgomp's default; a user setting, so GenAudit leaves the policy alone
         var clock = Stopwatch.StartNew();
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };

@@ -52,13 +52,56 @@ public static class CpuKernels
     const string MaxIsaVariable = "ONEDNN_MAX_CPU_ISA";
     const string LegacyMaxIsaVariable = "DNNL_MAX_CPU_ISA";
 
+    /// <summary>The OpenMP wait policy GenAudit sets when the user set none (issue #18; docs/benchmarks.md, "A busy machine").</summary>
+    public const string DefaultWaitPolicy = "PASSIVE";
+
+    const string WaitPolicyVariable = "OMP_WAIT_POLICY";
+    const string SpinCountVariable = "GOMP_SPINCOUNT";
+
     static readonly Lock Gate = new();
     static string _setBy = "none";
+    static string _waitPolicySetBy = "none";
     static bool _applied;
+    static bool _waitPolicyApplied;
 
-    [SuppressMessage("Usage", "CA2255", Justification = "oneDNN fixes its ISA at its first primitive; any GenAudit type may be the first to run a convolution, so the cap must be in place when the assembly loads.")]
+    [SuppressMessage("Usage", "CA2255", Justification = "oneDNN fixes its ISA at its first primitive and libgomp reads its wait policy when libtorch loads; any GenAudit type may be the first to touch libtorch, so both must be in place when the assembly loads.")]
     [ModuleInitializer]
-    internal static void ApplyAtLoad() => ApplyIsaCap();
+    internal static void ApplyAtLoad()
+    {
+        ApplyWaitPolicy();
+        ApplyIsaCap();
+    }
+
+    /// <summary>
+    /// Sets OMP_WAIT_POLICY=PASSIVE in the native environment unless the user set OMP_WAIT_POLICY or
+    /// GOMP_SPINCOUNT; idempotent. libtorch's OpenMP runtime (libgomp) reads it once, when libtorch
+    /// loads, so it must run before the first tensor (GenAudit does so when its assembly loads).
+    /// With libgomp's default its idle threads spin for a while at every parallel region's end; on a
+    /// machine whose cores are busy with other work (another GenAudit job, a CPU hog) the spinning
+    /// threads steal the cores the working threads need: measured 2.8–3.0× slower than passive there,
+    /// against 11% faster when the machine is otherwise idle (docs/benchmarks.md).
+    /// </summary>
+    public static void ApplyWaitPolicy()
+    {
+        lock (Gate)
+        {
+            if (_waitPolicyApplied) return;
+            _waitPolicyApplied = true;
+            if (!OperatingSystem.IsLinux()) return;
+            if (NativeGetenv(WaitPolicyVariable) is not null || NativeGetenv(SpinCountVariable) is not null)
+            {
+                _waitPolicySetBy = "user";
+                return;
+            }
+            if (setenv(WaitPolicyVariable, DefaultWaitPolicy, 0) == 0) _waitPolicySetBy = "genaudit";
+        }
+    }
+
+    /// <summary>OMP_WAIT_POLICY in this process's native environment; "default" when unset (libgomp spins for a while, then sleeps).</summary>
+    public static string OpenMpWaitPolicy => (OperatingSystem.IsLinux() ? NativeGetenv(WaitPolicyVariable) : null) ?? "default";
+
+    /// <summary>Who chose the OpenMP wait policy: "genaudit", "user" (OMP_WAIT_POLICY or GOMP_SPINCOUNT set before start-up) or "none".</summary>
+    public static string OpenMpWaitPolicySetBy { get { lock (Gate) return _waitPolicySetBy; } }
 
     /// <summary>
     /// Caps oneDNN at <see cref="SafeMaxIsa"/> on AVX-512 CPUs unless the user set the cap; idempotent.

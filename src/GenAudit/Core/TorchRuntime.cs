@@ -43,6 +43,7 @@ public static class TorchRuntime
 
     static string? TryLoad()
     {
+        CpuKernels.ApplyWaitPolicy();
         CpuKernels.ApplyIsaCap();
         try
         {
@@ -116,27 +117,20 @@ public static class TorchRuntime
         return record;
     }
 
-    // The first failing case on one thread, then on every core; null when all pass. Restores the thread count.
+    // The first failing case on one thread, then on every core; null when all pass. The thread
+    // counts are TorchThreads leases, which restore the count before.
     static string? FirstFailure(IReadOnlyList<ProbeCase> cases, Func<ProbeCase, int, long, ProbeResult> run)
     {
-        var original = TorchSharp.torch.get_num_threads();
-        try
+        foreach (var threads in new[] { 1, Math.Max(TorchSharp.torch.get_num_threads(), Environment.ProcessorCount) }.Distinct())
         {
-            foreach (var threads in new[] { 1, Math.Max(original, Environment.ProcessorCount) }.Distinct())
+            using var lease = TorchThreads.Use(threads);
+            for (var i = 0; i < cases.Count; i++)
             {
-                TorchSharp.torch.set_num_threads(threads);
-                for (var i = 0; i < cases.Count; i++)
-                {
-                    var result = run(cases[i], 3, 1000 + i);
-                    if (!result.Passed) return $"{result.Case} on {threads} thread(s): {result.Failure}";
-                }
+                var result = run(cases[i], 3, 1000 + i);
+                if (!result.Passed) return $"{result.Case} on {threads} thread(s): {result.Failure}";
             }
-            return null;
         }
-        finally
-        {
-            TorchSharp.torch.set_num_threads(original);
-        }
+        return null;
     }
 
     static NumericsRecord? TryReadCached(string path)

@@ -89,56 +89,48 @@ public sealed partial class FeatureClassifier
         options.Validate();
         var (channels, height, width, classCount) = CheckDatasets(train, test);
         TorchRuntime.EnsureLoaded();
-        var threads = get_num_threads();
-        if (options.Threads > 0) set_num_threads(options.Threads);
-        try
+        using var threads = options.Threads > 0 ? TorchThreads.Use(options.Threads) : null;
+        var clock = Stopwatch.StartNew();
+        FeatureClassifier classifier;
+        lock (GlobalRandom.Lock)
         {
-            var clock = Stopwatch.StartNew();
-            FeatureClassifier classifier;
-            lock (GlobalRandom.Lock)
-            {
-                manual_seed(options.Seed);
-                classifier = new FeatureClassifier(channels, height, width, classCount);
-            }
-            using var generator = new Generator(unchecked((ulong)options.Seed));
-            using var optimizer = optim.Adam(classifier.parameters(), options.LearningRate);
-            var epochs = options.EpochsFor(train.Count);
-            var stepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
-            var totalSteps = (long)epochs * stepsPerEpoch;
-            long step = 0;
-            classifier.train();
-            for (var epoch = 1; epoch <= epochs; epoch++)
-            {
-                double lossSum = 0;
-                foreach (var (images, labels) in train.Batches(options.BatchSize, generator))
-                {
-                    using var batchImages = images;
-                    using var batchLabels = labels;
-                    using var scope = NewDisposeScope();
-                    var x = options.MaxShift > 0 ? Shift(images, options.MaxShift, generator) : images; // (B, C, H, W)
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = options.LearningRate * (1.0 - (double)step / totalSteps);
-                    optimizer.zero_grad();
-                    var loss = F.cross_entropy(classifier.call(x), labels!);
-                    loss.backward();
-                    optimizer.step();
-                    lossSum += loss.item<float>();
-                    step++;
-                }
-                progress?.Report($"feature classifier ({train.Name}): epoch {epoch}/{epochs}, loss {lossSum / stepsPerEpoch:F4}, {clock.Elapsed.TotalSeconds:F0} s");
-            }
-            classifier.eval();
-            var seconds = clock.Elapsed.TotalSeconds;
-            var accuracy = classifier.Accuracy(test);
-            progress?.Report($"feature classifier ({train.Name}): held-out accuracy {accuracy:P2} on {test.Count} images of '{test.Name}', trained in {seconds:F0} s");
-            var info = new FeatureClassifierInfo(ArchitectureVersion, channels, height, width, classCount, FeatureSize,
-                train.Fingerprint, train.Count, test.Fingerprint, test.Count, accuracy,
-                options.Seed, epochs, options.BatchSize, options.LearningRate, options.MaxShift, seconds);
-            return new TrainedFeatureClassifier(classifier, info, LoadedFromCache: false);
+            manual_seed(options.Seed);
+            classifier = new FeatureClassifier(channels, height, width, classCount);
         }
-        finally
+        using var generator = new Generator(unchecked((ulong)options.Seed));
+        using var optimizer = optim.Adam(classifier.parameters(), options.LearningRate);
+        var epochs = options.EpochsFor(train.Count);
+        var stepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
+        var totalSteps = (long)epochs * stepsPerEpoch;
+        long step = 0;
+        classifier.train();
+        for (var epoch = 1; epoch <= epochs; epoch++)
         {
-            if (options.Threads > 0) set_num_threads(threads);
+            double lossSum = 0;
+            foreach (var (images, labels) in train.Batches(options.BatchSize, generator))
+            {
+                using var batchImages = images;
+                using var batchLabels = labels;
+                using var scope = NewDisposeScope();
+                var x = options.MaxShift > 0 ? Shift(images, options.MaxShift, generator) : images; // (B, C, H, W)
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = options.LearningRate * (1.0 - (double)step / totalSteps);
+                optimizer.zero_grad();
+                var loss = F.cross_entropy(classifier.call(x), labels!);
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>();
+                step++;
+            }
+            progress?.Report($"feature classifier ({train.Name}): epoch {epoch}/{epochs}, loss {lossSum / stepsPerEpoch:F4}, {clock.Elapsed.TotalSeconds:F0} s");
         }
+        classifier.eval();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var accuracy = classifier.Accuracy(test);
+        progress?.Report($"feature classifier ({train.Name}): held-out accuracy {accuracy:P2} on {test.Count} images of '{test.Name}', trained in {seconds:F0} s");
+        var info = new FeatureClassifierInfo(ArchitectureVersion, channels, height, width, classCount, FeatureSize,
+            train.Fingerprint, train.Count, test.Fingerprint, test.Count, accuracy,
+            options.Seed, epochs, options.BatchSize, options.LearningRate, options.MaxShift, seconds);
+        return new TrainedFeatureClassifier(classifier, info, LoadedFromCache: false);
     }
 
     /// <summary>Checks that both datasets are labelled images of one shape and returns that shape and the class count.</summary>

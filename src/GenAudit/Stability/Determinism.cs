@@ -21,8 +21,8 @@ public static class Determinism
 {
     /// <summary>
     /// Runs both checks on <paramref name="count"/> samples. The thread check sets torch's intra-op
-    /// thread count to 1 and then to max(current, processor count), and restores the original count
-    /// even when the model throws.
+    /// thread count to 1 and then to max(current, processor count) through <see cref="TorchThreads"/>
+    /// leases, which restore the original count even when the model throws.
     /// </summary>
     public static DeterminismResult Compute(IGenerativeModel model, int count, int batchSize, long seed, bool checkThreads)
     {
@@ -35,18 +35,11 @@ public static class Determinism
         var certified = TorchRuntime.Numerics.Certified;
         if (!checkThreads) return new DeterminismResult(sameSeed, null, original, certified);
 
-        try
-        {
-            set_num_threads(1);
-            var single = Sample(model, count, batchSize, seed);
-            set_num_threads(all);
-            var multi = Sample(model, count, batchSize, seed);
-            return new DeterminismResult(sameSeed, PairStability.MaxAbsDiff(single, multi), all, certified);
-        }
-        finally
-        {
-            set_num_threads(original);
-        }
+        // Each lease sets this thread's count for one sample and restores the count before.
+        Tensor single, multi;
+        using (TorchThreads.Use(1)) single = Sample(model, count, batchSize, seed);
+        using (TorchThreads.Use(all)) multi = Sample(model, count, batchSize, seed);
+        return new DeterminismResult(sameSeed, PairStability.MaxAbsDiff(single, multi), all, certified);
     }
 
     // Samples with a fresh generator of the given seed: what a user re-running with --seed S gets.

@@ -70,9 +70,6 @@ public sealed class Trainer : IDisposable
         if (_config.Device == "cuda" && !torch.cuda.is_available())
             throw new ArgumentException("--device cuda: no CUDA device is available (this build of GenAudit uses TorchSharp-cpu)");
         _device = new Device(_config.Device);
-        // The thread count is process-wide: set it every time, so a one-thread run earlier in the
-        // process (the ring8 defaults) does not leave a later run on one core.
-        torch.set_num_threads(_config.Threads > 0 ? _config.Threads : Environment.ProcessorCount);
 
         _random = new StepRandom(_config.Seed, _device);
         _sampler = new EpochSampler(data.Count, _config.BatchSize, _random, _device);
@@ -123,6 +120,9 @@ public sealed class Trainer : IDisposable
     /// <param name="checkpointAtStop">Write a checkpoint when stopping early (the default); false lets a library caller interleave training with its own measurements.</param>
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, long? stopAtStep = null, bool checkpointAtStop = true)
     {
+        // The steps' bits depend on the thread count, which libtorch keeps per OS thread: set it on
+        // this thread for the whole run, whatever ran on the thread before (TorchThreads).
+        using var threads = TorchThreads.Use(_config.Threads > 0 ? _config.Threads : Environment.ProcessorCount);
         var clock = Stopwatch.StartNew();
         long target = Math.Min(_config.Steps, stopAtStep ?? long.MaxValue);
         string lastCheckpoint = Checkpoint.FindLatest(_run)?.Folder ?? "";
