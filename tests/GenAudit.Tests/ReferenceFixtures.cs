@@ -16,6 +16,9 @@ static class ReferenceFixtures
         throw new DirectoryNotFoundException("GenAudit.sln not found above the test binaries");
     });
 
+    /// <summary>The full path of a file or folder under Fixtures/.</summary>
+    public static string PathOf(string relative) => Path.Combine(Folder.Value, relative);
+
     /// <summary>The cases of one fixture file, each a JSON object.</summary>
     public static IReadOnlyList<JsonElement> Cases(string file)
     {

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using GenAudit.Core;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -71,10 +74,55 @@ public static class DataCopyingTest
         var gen = FeatureMatrix.ToFloat64(generated, nameof(generated), minimumRows: 1);                // (m, D)
         FeatureMatrix.RequireSameDimension(train, nameof(training), held, nameof(test));
         FeatureMatrix.RequireSameDimension(train, nameof(training), gen, nameof(generated));
-        var partition = KMeans.Fit(train, options.CellCount, options.Seed);
+        var (partition, trainCells) = Partitions.GetOrFit(train, options.CellCount, options.Seed);
         var tau = options.MinGeneratedFraction ?? 20.0 / gen.shape[0];
-        return FromCells(train, partition.Assign(train), held, partition.Assign(held),
+        return FromCells(train, trainCells, held, partition.Assign(held),
             gen, partition.Assign(gen), options.CellCount, tau, options.ChunkRows);
+    }
+
+    /// <summary>
+    /// The partitions fitted in this process, by the training rows' bytes, K and the seed: an audit of
+    /// several generators against one training set (calibration, a sweep, every checkpoint of a run)
+    /// fits the partition once. A few entries are kept; the newest replaces the oldest.
+    /// </summary>
+    internal static class Partitions
+    {
+        const int Capacity = 4;
+        static readonly Lock Gate = new();
+        static readonly List<(string Key, KMeansModel Model, int[] Cells)> Entries = [];
+
+        /// <summary>Calls answered from the store (for tests).</summary>
+        public static int Hits { get; private set; }
+
+        public static (KMeansModel Model, int[] TrainingCells) GetOrFit(Tensor train, int cellCount, ulong seed)
+        {
+            var key = Key(train, cellCount, seed);
+            lock (Gate)
+            {
+                var found = Entries.FindIndex(e => e.Key == key);
+                if (found >= 0)
+                {
+                    Hits++;
+                    return (Entries[found].Model, Entries[found].Cells);
+                }
+            }
+            var model = KMeans.Fit(train, cellCount, seed);
+            var cells = model.Assign(train);
+            lock (Gate)
+            {
+                if (Entries.Count == Capacity) Entries.RemoveAt(0);
+                Entries.Add((key, model, cells));
+            }
+            return (model, cells);
+        }
+
+        static string Key(Tensor train, int cellCount, ulong seed)
+        {
+            using var scope = NewDisposeScope();
+            var bytes = MemoryMarshal.AsBytes(train.contiguous().data<double>().ToArray().AsSpan());
+            var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            return string.Create(CultureInfo.InvariantCulture, $"{hash}/{train.shape[0]}x{train.shape[1]}/K={cellCount}/seed={seed}");
+        }
     }
 
     /// <summary>C_T for given cell labels (0..cellCount−1) of each row: the statistic without the partition step.</summary>

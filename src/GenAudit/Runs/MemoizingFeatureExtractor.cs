@@ -32,6 +32,18 @@ public sealed class MemoizingFeatureExtractor(IFeatureExtractor inner, long maxS
     /// <inheritdoc />
     public double? ClassifierAccuracy => inner.ClassifierAccuracy;
 
+    // The interface's defaults (null, a type name) would hide the inner extractor's: forward them, so
+    // reports name the real feature space and caches keyed by the identity (the real row) still hit.
+
+    /// <inheritdoc />
+    public double? ReconstructionError => inner.ReconstructionError;
+
+    /// <inheritdoc />
+    public string Name => inner.Name;
+
+    /// <inheritdoc />
+    public string? Identity => inner.Identity;
+
     /// <inheritdoc />
     public (Tensor Features, Tensor? Probabilities) Extract(Tensor samples)
     {

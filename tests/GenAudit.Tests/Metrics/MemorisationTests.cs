@@ -79,6 +79,31 @@ public sealed class MemorisationTests
     }
 
     [Fact]
+    public void ThePartitionIsFittedOncePerTrainingSetAndTheStatisticIsUnchanged()
+    {
+        // The memo may only skip work: the same inputs give the same C_T and cells as a fresh fit
+        // (FromCells over KMeans.Fit), and other training rows are fitted anew.
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(11);
+        var train = randn([400, 3], dtype: float64, generator: generator);
+        var test = randn([150, 3], dtype: float64, generator: generator);
+        var generated = randn([150, 3], dtype: float64, generator: generator);
+        var options = new DataCopyingOptions { CellCount = 4, Seed = 12345 };
+        var hits = DataCopyingTest.Partitions.Hits;
+        var first = DataCopyingTest.Compute(train, test, generated, options);
+        var second = DataCopyingTest.Compute(train.clone(), test, generated, options);
+        Assert.Equal(hits + 1, DataCopyingTest.Partitions.Hits);
+        var model = KMeans.Fit(train, 4, 12345);
+        var direct = DataCopyingTest.FromCells(train, model.Assign(train), test, model.Assign(test), generated, model.Assign(generated), 4, 20.0 / 150);
+        Assert.Equal(direct.Ct, first.Ct);
+        Assert.Equal(direct.Ct, second.Ct);
+        Assert.Equal(direct.Cells, second.Cells);
+        DataCopyingTest.Compute(train + 1e-9, test, generated, options);
+        Assert.Equal(hits + 1, DataCopyingTest.Partitions.Hits);
+    }
+
+    [Fact]
     public void NearestExactAgreesWithBruteForceFloat64()
     {
         TorchRuntime.EnsureLoaded();
