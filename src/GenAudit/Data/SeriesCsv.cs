@@ -71,6 +71,50 @@ public static class SeriesCsv
         return (Scale(rows, columns), names);
     }
 
+    /// <summary>
+    /// Writes <paramref name="count"/> sequences (N, T, F) row-major to <paramref name="path"/> atomically, one row per
+    /// (sequence, step): header <c>sequence,step,</c> then the feature names (f0, f1, ... unless given).
+    /// </summary>
+    public static void Write(string path, ReadOnlySpan<float> values, int count, int length, int features, IReadOnlyList<string>? featureNames = null)
+    {
+        if (count < 0 || length < 1 || features < 1 || (long)count * length * features != values.Length)
+            throw new ArgumentException($"{path}: {values.Length} values are not {count} sequences of {length} steps × {features} features.", nameof(values));
+        if (featureNames is not null && featureNames.Count != features)
+            throw new ArgumentException($"{path}: {featureNames.Count} feature names for {features} features.", nameof(featureNames));
+        var names = featureNames ?? Enumerable.Range(0, features).Select(f => $"f{f}").ToArray();
+        var csv = new System.Text.StringBuilder("sequence,step,").Append(string.Join(',', names)).Append('\n');
+        for (int i = 0; i < count; i++)
+            for (int t = 0; t < length; t++)
+            {
+                csv.Append(i.ToString(CultureInfo.InvariantCulture)).Append(',').Append(t.ToString(CultureInfo.InvariantCulture));
+                for (int k = 0; k < features; k++)
+                    csv.Append(',').Append(values[(i * length + t) * features + k].ToString("R", CultureInfo.InvariantCulture));
+                csv.Append('\n');
+            }
+        GenAudit.Core.AtomicFile.WriteAllText(path, csv.ToString());
+    }
+
+    /// <summary>
+    /// Writes sequences (N, T, F) row-major as CSV, atomically: header <c>sequence,step,</c> and the feature names,
+    /// then one row per (sequence, step), values in round-trip notation.
+    /// </summary>
+    public static void Write(string path, ReadOnlySpan<float> values, int count, int length, IReadOnlyList<string> featureNames)
+    {
+        int features = featureNames.Count;
+        if (values.Length != (long)count * length * features)
+            throw new ArgumentException($"{values.Length} values are not {count} sequences of {length} × {features}.", nameof(values));
+        var text = new System.Text.StringBuilder("sequence,step,").Append(string.Join(',', featureNames)).Append('\n');
+        for (int i = 0; i < count; i++)
+            for (int t = 0; t < length; t++)
+            {
+                text.Append(i).Append(',').Append(t);
+                for (int k = 0; k < features; k++)
+                    text.Append(',').Append(values[(i * length + t) * features + k].ToString("R", CultureInfo.InvariantCulture));
+                text.Append('\n');
+            }
+        GenAudit.Core.AtomicFile.WriteAllText(path, text.ToString());
+    }
+
     static bool TryNumber(string field, out double value) =>
         double.TryParse(field.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
 
