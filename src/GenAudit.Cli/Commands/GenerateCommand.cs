@@ -81,10 +81,6 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
             case ".csv" when kind == GenAudit.Models.OutputKind.Series:
                 SeriesCsv.Write(settings.Out!, samples.contiguous().data<float>().ToArray(), count, (int)model.OutputShape[0], (int)model.OutputShape[1]);
                 break;
-            case ".csv" when kind == GenAudit.Models.OutputKind.Series:
-                int length = (int)model.OutputShape[0], features = (int)model.OutputShape[1];
-                SeriesCsv.Write(settings.Out!, samples.contiguous().data<float>().ToArray(), count, length, Enumerable.Range(0, features).Select(k => $"f{k}").ToArray());
-                break;
             case ".csv":
                 var values = samples.to(ScalarType.Float64).data<double>().ToArray();
                 var csv = new StringBuilder("x,y\n");
@@ -101,7 +97,6 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
                     for (int i = 0; i < count; i++) { matrix[i, 0] = generated[2 * i]; matrix[i, 1] = generated[2 * i + 1]; }
                     PointChart.Render(new double[0, 2], matrix, settings.Out!, $"{count} samples, seed {seed}");
                 }
-                else if (kind == GenAudit.Models.OutputKind.Series) SampleRenderer.For(kind).Render(model, settings.Out!, count, seed);
                 else ImageGrid.Save(samples, (int)Math.Ceiling(Math.Sqrt(count)), settings.Out!);
                 break;
         }

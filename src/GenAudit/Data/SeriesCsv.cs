@@ -94,27 +94,6 @@ public static class SeriesCsv
         GenAudit.Core.AtomicFile.WriteAllText(path, csv.ToString());
     }
 
-    /// <summary>
-    /// Writes sequences (N, T, F) row-major as CSV, atomically: header <c>sequence,step,</c> and the feature names,
-    /// then one row per (sequence, step), values in round-trip notation.
-    /// </summary>
-    public static void Write(string path, ReadOnlySpan<float> values, int count, int length, IReadOnlyList<string> featureNames)
-    {
-        int features = featureNames.Count;
-        if (values.Length != (long)count * length * features)
-            throw new ArgumentException($"{values.Length} values are not {count} sequences of {length} × {features}.", nameof(values));
-        var text = new System.Text.StringBuilder("sequence,step,").Append(string.Join(',', featureNames)).Append('\n');
-        for (int i = 0; i < count; i++)
-            for (int t = 0; t < length; t++)
-            {
-                text.Append(i).Append(',').Append(t);
-                for (int k = 0; k < features; k++)
-                    text.Append(',').Append(values[(i * length + t) * features + k].ToString("R", CultureInfo.InvariantCulture));
-                text.Append('\n');
-            }
-        GenAudit.Core.AtomicFile.WriteAllText(path, text.ToString());
-    }
-
     static bool TryNumber(string field, out double value) =>
         double.TryParse(field.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
 

@@ -77,14 +77,6 @@ public static class RunLoader
             generator.eval();
             return new LoadedRun(run, manifest, latest.Latest.Step, latest.Folder, generator, null, ema);
         }
-        if (model.IsSeries)
-        {
-            var series = new RecurrentGenerator(model);
-            bool useEma = preferEma && File.Exists(Path.Combine(latest.Folder, "generator_ema.safetensors"));
-            ModuleWeights.Load(series, Path.Combine(latest.Folder, useEma ? "generator_ema.safetensors" : "generator.safetensors"));
-            series.eval();
-            return new LoadedRun(run, manifest, latest.Latest.Step, latest.Folder, series, null, useEma);
-        }
         if (model.IsGan)
         {
             var generator = new GanGenerator(model);
