@@ -82,6 +82,8 @@ public static class SpeechDigits
     static void Build(SpeechDigitsOptions options, string folder, IProgress<string>? progress)
     {
         if (options.ClipSamples < 1 || options.ClipSamples > 10 * options.SampleRate) throw new ArgumentException($"ClipSamples must be 1 to 10 s of samples, got {options.ClipSamples}");
+        if ((long)options.ClipCount * options.ClipSamples > SeriesDataset.MaxValues)
+            throw new ArgumentException($"digits-speech: {options.ClipCount} clips of {options.ClipSamples} samples exceed the limit of {SeriesDataset.MaxValues} values; use fewer voices, speeds or pitches");
         Directory.CreateDirectory(folder);
         var work = Path.Combine(folder, $"tmp-{Environment.ProcessId}.wav");
         var parts = new Dictionary<bool, (List<float> Samples, List<long> Labels, List<string> Speakers)>
