@@ -6,7 +6,7 @@ namespace GenAudit.Tests.Metrics;
 
 public class TimeSeriesScoresTests
 {
-    static readonly TimeSeriesScoreOptions Fast = new() { DiscriminatorIterations = 300, PredictorIterations = 300, BatchSize = 64, LearningRate = 1e-2 };
+    static readonly TimeSeriesScoreOptions Fast = new() { DiscriminatorIterations = 150, PredictorIterations = 150, BatchSize = 32, LearningRate = 1e-2 };
 
     static Tensor SinesTensor(long seed, int count) => Sines.Generate(seed, count).ToTensor(); // (N, 24, 5)
 
