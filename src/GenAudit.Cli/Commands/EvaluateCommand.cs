@@ -44,10 +44,18 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
             QualityEvaluationOptions.For(settings.CountOrDefault, settings.SeedOrDefault));
         var result = StepProgress.Run(console, progressOptions, "evaluate", steps => evaluator.Evaluate(subject.Generator, progress, steps));
         var real = evaluator.EvaluateRealRow(progress);
-        var values = result.ToFlatDictionary();
+        var values = result.ToFlatDictionary().ToDictionary(kv => kv.Key, kv => kv.Value);
+        var realValues = real?.Values.ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, double>();
+        // Sequences are also judged by their dynamics: TimeGAN's post-hoc scores, with held-out real sequences as the real row.
+        if (subject.Output == GenAudit.Models.OutputKind.Series)
+        {
+            progress.Report("series scores: training TimeGAN's post-hoc GRUs on generated and on held-out real sequences");
+            var (seriesGenerated, seriesReal) = TimeSeriesEvaluation.Evaluate(subject, settings.CountOrDefault, settings.SeedOrDefault);
+            foreach (var (key, value) in seriesGenerated) values[key] = value;
+            foreach (var (key, value) in seriesReal) realValues[key] = value;
+        }
 
-        console.Write(MetricTable.Build($"Quality of {settings.Run} (step {subject.Run.Step})", values, result.Intervals,
-            real?.Values ?? new Dictionary<string, double>()));
+        console.Write(MetricTable.Build($"Quality of {settings.Run} (step {subject.Run.Step})", values, result.Intervals, realValues));
         console.MarkupLineInterpolated($"Feature space: {result.ExtractorName}; n = {result.GeneratedCount} generated vs {result.RealCount} held-out real samples.");
         console.MarkupLineInterpolated($"Real column: {(real is null ? $"none ('{subject.Train.Name}' has no held-out split)" : $"{real.CandidateCount} held-out samples measured like generated ones against {real.ReferenceCount} training samples{(real.FromCache ? " (cached)" : "")}")}; 95% intervals: bootstrap over generated samples ({Bootstrap.DefaultResamples} resamples).");
         if (settings.Json is { } json)
@@ -70,7 +78,7 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
             };
             document["real"] = real is null ? null : new SortedDictionary<string, object?>(StringComparer.Ordinal)
             {
-                ["values"] = real.Values,
+                ["values"] = realValues,
                 ["candidates"] = real.CandidateCount,
                 ["reference"] = real.ReferenceCount,
                 ["copyTraining"] = real.CopyTrainingCount,

@@ -26,7 +26,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
             Run = "Run directory written by 'genaudit train' or 'genaudit import'.",
             Seed = "Seed of the latent draws. Default: 0.",
             Count = new("Number of samples (also accepted as --n). Default: 64.", Minimum: 1, Default: 64),
-            Out = new(".png (image grid or 2D scatter), .npy (float32 (N, C, H, W) in [[0, 1]], or (N, 2)), .csv (2D only, header x,y).", Folder: false, Required: true),
+            Out = new(".png (image grid, 2D scatter or series plot), .npy (float32 (N, C, H, W) in [[0, 1]], (N, 2), or series (N, T, F)), .csv (2D points, header x,y; or series, one row per sequence and step, header sequence,step,f0,...).", Folder: false, Required: true),
         };
 
         /// <summary>Condition.</summary>
@@ -55,9 +55,10 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
         using var run = RunLoader.Load(settings.Run!, preferEma: !settings.NoEma);
         var model = run.Generator;
         var extension = Path.GetExtension(settings.Out!).ToLowerInvariant();
-        bool points = model.OutputShape.Length == 1;
-        if (extension == ".csv" && !(points && model.OutputShape[0] == 2))
-            throw new ArgumentException($"--out {settings.Out}: .csv is for 2D point generators; this one produces [{string.Join(", ", model.OutputShape)}]; use .png or .npy");
+        var kind = GenAudit.Models.OutputKinds.Of(model.OutputShape);
+        bool points = kind == GenAudit.Models.OutputKind.Points;
+        if (extension == ".csv" && !(points && model.OutputShape[0] == 2) && kind != GenAudit.Models.OutputKind.Series)
+            throw new ArgumentException($"--out {settings.Out}: .csv is for 2D point and series generators; this one produces [{string.Join(", ", model.OutputShape)}]; use .png or .npy");
         if (settings.Condition is { } c && (model.ConditionCount == 0 || c < 0 || c >= model.ConditionCount))
             throw new ArgumentException(model.ConditionCount == 0
                 ? "--condition: this model is unconditional"
@@ -77,6 +78,9 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
             case ".npy":
                 Npy.Write(settings.Out!, samples);
                 break;
+            case ".csv" when kind == GenAudit.Models.OutputKind.Series:
+                SeriesCsv.Write(settings.Out!, samples.contiguous().data<float>().ToArray(), count, (int)model.OutputShape[0], (int)model.OutputShape[1]);
+                break;
             case ".csv":
                 var values = samples.to(ScalarType.Float64).data<double>().ToArray();
                 var csv = new StringBuilder("x,y\n");
@@ -85,7 +89,8 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
                 AtomicFile.WriteAllText(settings.Out!, csv.ToString());
                 break;
             default:
-                if (points)
+                if (kind == GenAudit.Models.OutputKind.Series) SampleRenderer.Render(model, settings.Out!, count, seed);
+                else if (points)
                 {
                     var generated = samples.to(ScalarType.Float64).data<double>().ToArray();
                     var matrix = new double[count, 2];

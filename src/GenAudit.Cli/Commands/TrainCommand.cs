@@ -26,7 +26,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Data to train on.</summary>
         [CommandOption("--data <DATA>")]
-        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
+        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | sines (TimeGAN's 5-feature sines, length 24) | series:FILE.csv (rows = time steps, columns = features) | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
         public string? Data { get; init; }
 
         /// <summary>Image size for folders.</summary>
@@ -41,8 +41,13 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Model family.</summary>
         [CommandOption("--model <MODEL>")]
-        [Description("gan | cgan | vae | cvae for points and images; mle | seqgan for token sequences. Default: gan, or mle for --data oracle and words.")]
+        [Description("gan | cgan | vae | cvae for points and images; mle | seqgan for token sequences; rcgan | crnngan for real-valued sequences. Default: gan, or mle for --data oracle and words, rcgan for sines and series.")]
         public string? Model { get; init; }
+
+        /// <summary>Window length of a series CSV.</summary>
+        [CommandOption("--window <T>")]
+        [Description("series:FILE.csv: steps per training window (overlapping windows, stride 1). Default: 24, as TimeGAN.")]
+        public int? Window { get; init; }
 
         /// <summary>Sequence length of the oracle.</summary>
         [CommandOption("--length <T>")]
@@ -126,17 +131,17 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Latent size.</summary>
         [CommandOption("--latent <D>")]
-        [Description("Latent size. Default: 16 for ring8/grid25, 64 otherwise.")]
+        [Description("Latent size. Default: 16 for ring8/grid25, 64 otherwise; rcgan/crnngan: T × noise per step, 5 × T (120 for sines).")]
         public int? Latent { get; init; }
 
         /// <summary>Network width.</summary>
         [CommandOption("--width <W>")]
-        [Description("MLP hidden width (2D) or base channel count (images). Default: 128 / 64.")]
+        [Description("MLP hidden width (2D), base channel count (images) or LSTM hidden size (sequences). Default: 128 / 64 / 32.")]
         public int? Width { get; init; }
 
         /// <summary>MLP depth.</summary>
         [CommandOption("--depth <N>")]
-        [Description("Hidden layers of each MLP (2D data; images use fixed DCGAN depths). Default: 3 for ring8/grid25.")]
+        [Description("Hidden layers of each MLP (2D data; images use fixed DCGAN depths), or stacked LSTM layers (sequences). Default: 3 for ring8/grid25, 1 for sequences.")]
         public int? Depth { get; init; }
 
         /// <summary>Generator hidden activation.</summary>
@@ -246,7 +251,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
         if (!settings.Resume && settings.Epochs is { } epochs)
         {
             long batchesPerEpoch = dataset.Count / config.BatchSize;
-            config = config with { Steps = Math.Max(1, epochs * batchesPerEpoch / (config.Model.IsGan ? config.EffectiveDiscriminatorSteps : 1)) };
+            config = config with { Steps = Math.Max(1, epochs * batchesPerEpoch / (config.Model.IsGan || config.Model.IsSeries ? config.EffectiveDiscriminatorSteps : 1)) };
         }
         var output = settings.Out ?? Path.Combine("runs", $"{SafeName(data)}-{config.Model.Family.ToString().ToLowerInvariant()}");
         using var trainer = new Trainer(config, dataset, output, settings.Resume, new CheckpointCharts());
@@ -282,7 +287,15 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
     {
         var loss = s.Loss is null ? GanLoss.Ns : ParseEnum<GanLoss>(s.Loss.Replace("-", ""), "--loss", "ns, hinge, wgan-gp");
         var defaults = TrainingConfig.DefaultsFor(data, loss);
-        var family = s.Model is null ? defaults.Model.Family : ParseEnum<ModelFamily>(s.Model, "--model", "gan, cgan, vae, cvae, mle, seqgan");
+        var family = s.Model is null ? defaults.Model.Family : ParseEnum<ModelFamily>(s.Model, "--model", "gan, cgan, vae, cvae, mle, seqgan, rcgan, crnngan");
+        bool series = family is ModelFamily.Rcgan or ModelFamily.CrnnGan;
+        if (series != defaults.Series is not null)
+            throw new ArgumentException(series
+                ? $"--model {s.Model} trains on real-valued sequences; use --data sines or series:FILE.csv, not '{data}'"
+                : $"'{data}' holds real-valued sequences; train it with --model rcgan or crnngan");
+        if (s.Window is not null && !data.Trim().StartsWith("series:", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException("--window applies to --data series:FILE.csv (sines are always 24 steps)");
+        var seriesOptions = !series ? null : new SeriesOptions { Window = s.Window ?? SeriesCsv.DefaultWindow };
         bool tokens = family is ModelFamily.Mle or ModelFamily.SeqGan;
         if (tokens && defaults.Sequence is null) throw new ArgumentException($"--model {s.Model} trains on token sequences; use --data oracle or words, not '{data}'");
         if (!tokens && (s.Length ?? s.OracleSamples ?? s.Rollouts ?? (object?)s.OracleSeed ?? s.PretrainGenerator ?? s.PretrainDiscriminator) is not null)
@@ -306,7 +319,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
             Model = defaults.Model with
             {
                 Family = family,
-                LatentSize = s.Latent ?? defaults.Model.LatentSize,
+                LatentSize = s.Latent ?? (series ? SeriesOptions.DefaultNoisePerStep * seriesOptions!.Window : defaults.Model.LatentSize),
                 Width = s.Width ?? defaults.Model.Width,
                 Depth = s.Depth ?? defaults.Model.Depth,
                 Activation = s.Activation is null ? defaults.Model.Activation : ParseEnum<HiddenActivation>(s.Activation, "--activation", "relu, silu"),
@@ -314,6 +327,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
                 Likelihood = likelihood,
             },
             Sequence = sequence,
+            Series = seriesOptions,
             Loss = loss,
             R1Gamma = s.R1 ?? (gan ? defaults.R1Gamma : 0),
             GradientPenaltyWeight = s.GradientPenalty,

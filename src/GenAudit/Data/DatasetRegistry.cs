@@ -32,13 +32,23 @@ public sealed record DatasetOptions
 
     /// <summary>Sequences in each of the oracle's training and held-out sets. Default: 10,000, as SeqGAN.</summary>
     public int OracleSampleCount { get; init; } = TokenOracle.DefaultSampleCount;
+
+    /// <summary>Steps T per window of a series CSV (<c>--window</c>). Default: 24, as TimeGAN.</summary>
+    public int SeriesWindow { get; init; } = SeriesCsv.DefaultWindow;
 }
 
 /// <summary>Maps the CLI's --data value to a loaded dataset.</summary>
 public static class DatasetRegistry
 {
     /// <summary>The accepted forms of a dataset spec, for help texts and errors.</summary>
-    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), or a folder with one subfolder of PNG/JPEG images per class";
+    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), sines (TimeGAN's multivariate sines), series:FILE.csv (a multivariate series, one row per step), or a folder with one subfolder of PNG/JPEG images per class";
+
+    /// <summary>True when <paramref name="spec"/> names real-valued series (sines, series:FILE.csv), which recurrent GANs train on.</summary>
+    public static bool IsSeries(string spec)
+    {
+        var trimmed = spec.Trim();
+        return trimmed.Equals("sines", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("series:", StringComparison.OrdinalIgnoreCase);
+    }
 
     /// <summary>True when <paramref name="spec"/> names token sequences (oracle, words, words:FILE), which token models train on.</summary>
     public static bool IsTokenSequences(string spec)
@@ -67,6 +77,13 @@ public static class DatasetRegistry
             var file = trimmed["words:".Length..];
             if (file.Length == 0) throw new ArgumentException($"'{spec}': give the word list after 'words:', or use plain 'words' for {EnglishWords.DefaultPath}.", nameof(spec));
             return EnglishWords.Load(options.Split, file);
+        }
+        if (trimmed.Equals("sines", StringComparison.OrdinalIgnoreCase)) return Sines.Load(options.Split);
+        if (trimmed.StartsWith("series:", StringComparison.OrdinalIgnoreCase))
+        {
+            var file = trimmed["series:".Length..];
+            if (file.Length == 0) throw new ArgumentException($"'{spec}': give the CSV file after 'series:'.", nameof(spec));
+            return SeriesCsv.Load(file, options.Split, options.SeriesWindow);
         }
         if (trimmed.Equals("mnist", StringComparison.OrdinalIgnoreCase)) return MnistEmbedded.Load(options.Split);
         if (trimmed.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase)) return FashionMnist.Load(options.Split);

@@ -15,6 +15,10 @@ public enum ModelFamily
     Mle,
     /// <summary>LSTM language model over tokens trained as SeqGAN (Yu et al. 2017): MLE pre-training, then policy gradient against an LSTM discriminator.</summary>
     SeqGan,
+    /// <summary>Recurrent GAN over real-valued sequences (Esteban et al. 2017): LSTM generator fed fresh noise at every step, LSTM discriminator scoring every step.</summary>
+    Rcgan,
+    /// <summary>C-RNN-GAN (Mogren 2016): LSTM generator fed its previous output, bidirectional LSTM discriminator.</summary>
+    CrnnGan,
 }
 
 /// <summary>Likelihood of the VAE decoder.</summary>
@@ -89,6 +93,9 @@ public sealed record ModelConfig
     /// <summary>True for the token language-model families (MLE, SeqGAN).</summary>
     public bool IsTokenSequence => Family is ModelFamily.Mle or ModelFamily.SeqGan;
 
+    /// <summary>True for the recurrent GANs over real-valued sequences (RCGAN, C-RNN-GAN): data (T, F), latent d = T × noise per step.</summary>
+    public bool IsSeries => Family is ModelFamily.Rcgan or ModelFamily.CrnnGan;
+
     /// <summary>Checks the combination and throws <see cref="ArgumentException"/> naming the bad field.</summary>
     public void Validate()
     {
@@ -107,7 +114,17 @@ public sealed record ModelConfig
             if (EmbeddingSize < 1) throw new ArgumentException($"the token embedding size must be at least 1, got {EmbeddingSize}");
         }
         else if (VocabularySize != 0) throw new ArgumentException($"a {Family} model takes no vocabulary, got {VocabularySize} tokens; use --model mle or seqgan for token sequences");
-        if (DataShape.Length == 1)
+        if (IsSeries != (DataShape.Length == 2))
+            throw new ArgumentException(IsSeries
+                ? $"a series model ({Family}) needs sequences of shape [T, F] (--data sines or series:FILE.csv), got [{string.Join(", ", DataShape)}]"
+                : $"sequences of shape [{string.Join(", ", DataShape)}] train with --model rcgan or crnngan, not {Family}");
+        if (IsSeries)
+        {
+            if (DataShape[0] < 2 || DataShape[1] < 1) throw new ArgumentException($"a series needs at least 2 steps and 1 feature, got [{DataShape[0]}, {DataShape[1]}]");
+            if (LatentSize % DataShape[0] != 0)
+                throw new ArgumentException($"a {Family} latent is {DataShape[0]} steps of noise: --latent must be a multiple of T = {DataShape[0]}, got {LatentSize}");
+        }
+        else if (DataShape.Length == 1)
         {
             if (DataShape[0] < 1) throw new ArgumentException($"data shape [{DataShape[0]}] is empty");
         }

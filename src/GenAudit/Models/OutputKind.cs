@@ -12,6 +12,9 @@ public enum OutputKind
 
     /// <summary>Images (C, H, W) with values in [0, 1].</summary>
     Images,
+
+    /// <summary>Real-valued sequences (T, F): T time steps of F features, values in [0, 1].</summary>
+    Series,
 }
 
 /// <summary>Classifies sample shapes into <see cref="OutputKind"/>s.</summary>
@@ -24,8 +27,9 @@ public static class OutputKinds
         return sampleShape.Count switch
         {
             1 => OutputKind.Points,
+            2 => OutputKind.Series,
             3 => OutputKind.Images,
-            _ => throw new ArgumentException($"samples of shape [{string.Join(", ", sampleShape)}] are neither points (D) nor images (C, H, W)", nameof(sampleShape)),
+            _ => throw new ArgumentException($"samples of shape [{string.Join(", ", sampleShape)}] are neither points (D), series (T, F) nor images (C, H, W)", nameof(sampleShape)),
         };
     }
 }

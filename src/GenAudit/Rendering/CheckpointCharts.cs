@@ -17,6 +17,6 @@ public sealed class CheckpointCharts : ITrainingObserver
         Directory.CreateDirectory(run.Samples);
         var view = SampleRenderer.For(checkpoint.Generator);
         view.Render(checkpoint.Generator, Path.Combine(run.Samples, RunDirectory.CheckpointName(checkpoint.Step) + ".png"), view.PreviewCount, config.Seed, checkpoint.Data);
-        LossChart.Render(HistoryFile.Read(run.History), run.LossPlot, config.Model.IsGan);
+        LossChart.Render(HistoryFile.Read(run.History), run.LossPlot, config.Model.IsGan || config.Model.IsSeries);
     }
 }

@@ -27,7 +27,7 @@ public interface ISampleView
 /// <summary>The sample view of each output kind.</summary>
 public static class SampleRenderer
 {
-    static readonly ISampleView[] Views = [new PointSampleView(), new ImageSampleView()];
+    static readonly ISampleView[] Views = [new PointSampleView(), new ImageSampleView(), new SeriesSampleView()];
 
     /// <summary>The view of <paramref name="kind"/>.</summary>
     public static ISampleView For(OutputKind kind) => Views.Single(v => v.Kind == kind);

@@ -68,6 +68,15 @@ public static class RunLoader
         var model = manifest.Config.Model;
         if (model.IsTokenSequence)
             throw new NotSupportedException($"{run.Root}: a {model.Family} token-sequence run; evaluate, stability, explain and audit do not open token runs yet (their samples are in each checkpoint's samples.txt and NLL-oracle in history.jsonl)");
+        if (model.IsSeries)
+        {
+            // The recurrent discriminator scores steps, not samples, so the run exposes the generator only.
+            var generator = new RecurrentGenerator(model);
+            bool ema = preferEma && File.Exists(Path.Combine(latest.Folder, "generator_ema.safetensors"));
+            ModuleWeights.Load(generator, Path.Combine(latest.Folder, ema ? "generator_ema.safetensors" : "generator.safetensors"));
+            generator.eval();
+            return new LoadedRun(run, manifest, latest.Latest.Step, latest.Folder, generator, null, ema);
+        }
         if (model.IsGan)
         {
             var generator = new GanGenerator(model);

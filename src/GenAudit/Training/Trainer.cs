@@ -100,6 +100,7 @@ public sealed class Trainer : IDisposable
         ModelFamily.Vae or ModelFamily.Cvae => new VaeStepper(config, device),
         ModelFamily.Mle => new MleRecipe(config, TokenTrainingData.From(data, config.Model.Family), device),
         ModelFamily.SeqGan => new SeqGanRecipe(config, TokenTrainingData.From(data, config.Model.Family), device),
+        ModelFamily.Rcgan or ModelFamily.CrnnGan => new RcganRecipe(config, device),
         _ => throw new ArgumentException($"model family {config.Model.Family} has no training recipe"),
     };
 

@@ -37,10 +37,14 @@ public sealed record TrainingConfig
         MixtureSeed = split == GenAudit.Data.DataSplit.Train ? 0 : 1,
         OracleSeed = Sequence?.OracleSeed ?? 0,
         SequenceLength = Sequence?.Length ?? GenAudit.Data.TokenOracle.DefaultLength,
+        SeriesWindow = Series?.Window ?? GenAudit.Data.SeriesCsv.DefaultWindow,
     };
 
     /// <summary>Token-sequence settings (length, oracle, SeqGAN's roll-outs and pre-training); null for points and images.</summary>
     public SequenceOptions? Sequence { get; init; }
+
+    /// <summary>Real-valued sequence settings (the CSV window); null unless the model is a recurrent GAN (rcgan, crnngan).</summary>
+    public SeriesOptions? Series { get; init; }
 
     /// <summary>Architecture and family; its DataShape and ConditionCount are filled in from the data.</summary>
     public ModelConfig Model { get; init; } = new();
@@ -81,7 +85,7 @@ public sealed record TrainingConfig
     // DCGAN's (Radford et al. 2016) otherwise. A manifest records the values read, so a run keeps them.
     readonly double? _learningRateG, _learningRateD, _beta1, _beta2;
 
-    bool IsWganGp => Model.IsGan && Loss == GanLoss.WganGp;
+    bool IsWganGp => (Model.IsGan || Model.IsSeries) && Loss == GanLoss.WganGp;
 
     /// <summary>Adam learning rate of the generator (or of the VAE). Default: 1e-4 for a WGAN-GP (Gulrajani et al. 2017, Algorithm 1), 2e-4 otherwise.</summary>
     public double LearningRateG { get => _learningRateG ?? (IsWganGp ? 1e-4 : 2e-4); init => _learningRateG = value; }
@@ -154,12 +158,16 @@ public sealed record TrainingConfig
         Check(Threads >= 0, $"--threads must be ≥ 0, got {Threads}");
         Check(ImageSize >= 8 && ImageSize % 4 == 0, $"--image-size must be a multiple of 4 and at least 8, got {ImageSize}");
         Check(Device is "cpu" or "cuda", $"--device must be cpu or cuda, got '{Device}'");
-        Check(Model.IsGan || (R1Gamma == 0 && GradientPenaltyWeight is null or 0 && EmaDecay == 0 && !Model.SpectralNorm),
+        Check(Model.IsGan || Model.IsSeries || (R1Gamma == 0 && GradientPenaltyWeight is null or 0 && EmaDecay == 0 && !Model.SpectralNorm),
             "--r1, --gp, --ema and --spectral-norm apply to GANs only");
         Check(Model.IsTokenSequence == Sequence is not null, Model.IsTokenSequence
             ? $"a {Model.Family} run needs sequence settings (TrainingConfig.Sequence)"
             : $"sequence settings apply to token models (--model mle, seqgan), not {Model.Family}");
         Sequence?.Validate();
+        Check(Model.IsSeries == Series is not null, Model.IsSeries
+            ? $"a {Model.Family} run needs series settings (TrainingConfig.Series)"
+            : $"series settings apply to recurrent GANs (--model rcgan, crnngan), not {Model.Family}");
+        Series?.Validate();
         if (Model.Family == ModelFamily.SeqGan)
             Check(Sequence!.PretrainGeneratorSteps + Sequence.PretrainDiscriminatorSteps < Steps,
                 $"--steps ({Steps}) counts SeqGAN's pre-training too and must exceed --pretrain-g + --pretrain-d ({Sequence.PretrainGeneratorSteps} + {Sequence.PretrainDiscriminatorSteps}) to leave adversarial steps");
@@ -188,6 +196,22 @@ public sealed record TrainingConfig
                 LearningRateD = 1e-4,
                 Beta1 = 0.9,
                 Beta2 = 0.999,
+                CheckpointEvery = 500,
+            };
+        }
+        if (GenAudit.Data.DatasetRegistry.IsSeries(data))
+        {
+            // Small LSTMs that train on 2 CPU cores in minutes; TimeGAN's benchmark networks are 3 layers of 24 units.
+            return new TrainingConfig
+            {
+                Data = data,
+                Model = new ModelConfig { Family = ModelFamily.Rcgan, LatentSize = SeriesOptions.DefaultNoisePerStep * GenAudit.Data.SeriesCsv.DefaultWindow, Width = 32, Depth = 1, DataShape = [GenAudit.Data.Sines.DefaultLength, GenAudit.Data.Sines.DefaultFeatures] },
+                Series = new SeriesOptions(),
+                Loss = loss,
+                BatchSize = 64,
+                Steps = 3000,
+                LearningRateG = loss == GanLoss.WganGp ? 1e-4 : 1e-3,
+                LearningRateD = loss == GanLoss.WganGp ? 1e-4 : 1e-3,
                 CheckpointEvery = 500,
             };
         }
