@@ -26,7 +26,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
             Run = "Run directory written by 'genaudit train' or 'genaudit import'.",
             Seed = "Seed of the latent draws. Default: 0.",
             Count = new("Number of samples (also accepted as --n). Default: 64.", Minimum: 1, Default: 64),
-            Out = new(".png (image grid or 2D scatter), .npy (float32 (N, C, H, W) in [[0, 1]], or (N, 2)), .csv (2D only, header x,y).", Folder: false, Required: true),
+            Out = new(".png (image grid or 2D scatter), .npy (float32 (N, C, H, W) in [[0, 1]], (N, 2), or token ids (N, T)), .csv (2D only, header x,y), .txt (token runs: one sequence a line, words or token ids).", Folder: false, Required: true),
         };
 
         /// <summary>Condition.</summary>
@@ -43,7 +43,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
         public override ValidationResult ValidateVerb()
         {
             var extension = Path.GetExtension(Out!).ToLowerInvariant();
-            if (extension is not (".png" or ".npy" or ".csv")) return ValidationResult.Error($"--out must end in .png, .npy or .csv, got '{Out}'");
+            if (extension is not (".png" or ".npy" or ".csv" or ".txt")) return ValidationResult.Error($"--out must end in .png, .npy, .csv or .txt, got '{Out}'");
             return ValidationResult.Success();
         }
     }
@@ -56,6 +56,11 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
         var model = run.Generator;
         var extension = Path.GetExtension(settings.Out!).ToLowerInvariant();
         bool points = model.OutputShape.Length == 1;
+        var sequences = model as GenAudit.Models.TokenSampler;
+        if (sequences is null && extension == ".txt")
+            throw new ArgumentException($"--out {settings.Out}: .txt is for token runs (mle, seqgan); this generator produces [{string.Join(", ", model.OutputShape)}]; use .png or .npy");
+        if (sequences is not null && extension is ".png" or ".csv")
+            throw new ArgumentException($"--out {settings.Out}: a token run writes .txt (one sequence a line) or .npy (token ids as float32)");
         if (extension == ".csv" && !(points && model.OutputShape[0] == 2))
             throw new ArgumentException($"--out {settings.Out}: .csv is for 2D point generators; this one produces [{string.Join(", ", model.OutputShape)}]; use .png or .npy");
         if (settings.Condition is { } c && (model.ConditionCount == 0 || c < 0 || c >= model.ConditionCount))
@@ -74,6 +79,9 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
 
         switch (extension)
         {
+            case ".txt":
+                AtomicFile.WriteAllText(settings.Out!, string.Concat(sequences!.Spell(samples).Select(line => line + "\n")));
+                break;
             case ".npy":
                 Npy.Write(settings.Out!, samples);
                 break;

@@ -48,6 +48,16 @@ public static class DatasetRegistry
                || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>The vocabulary of token data <paramref name="spec"/>; the fixed ones without loading sequences.</summary>
+    public static TokenVocabulary Vocabulary(string spec, DatasetOptions? options = null)
+    {
+        var trimmed = spec.Trim();
+        if (trimmed.Equals("oracle", StringComparison.OrdinalIgnoreCase)) return TokenVocabulary.Numbered(TokenOracle.DefaultVocabularySize);
+        if (trimmed.Equals("words", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase)) return EnglishWords.Vocabulary;
+        return (Resolve(spec, options) as TokenSequenceDataset)?.Vocabulary
+            ?? throw new ArgumentException($"'{spec}' is not token data; token models train on oracle or words[:FILE].", nameof(spec));
+    }
+
     /// <summary>
     /// Loads "ring8" or "grid25" (a <see cref="PointDataset"/> with its <see cref="Mixture2D"/>), "oracle"
     /// (a <see cref="TokenSequenceDataset"/> drawn from a <see cref="TokenOracle"/>), "mnist"
