@@ -92,6 +92,8 @@ public sealed class AuditRunner(AuditOptions options)
     /// <summary>Audits <paramref name="subject"/> against <paramref name="policy"/>, writing PNGs into <paramref name="folder"/>.</summary>
     public AuditResult Run(AuditSubject subject, string runPath, Policy policy, string folder, IAuditObserver? observer = null)
     {
+        if (subject.Output == GenAudit.Models.OutputKind.Tokens)
+            throw new NotSupportedException($"{runPath}: a token-sequence run; the audit does not measure token runs yet (genaudit evaluate and generate do)");
         var (settings, coverNotes) = options.Cover(policy);
         settings.Validate();
         Directory.CreateDirectory(folder);

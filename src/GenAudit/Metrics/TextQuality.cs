@@ -63,11 +63,9 @@ public static class TextQuality
         var references = Rows(test.Tokens, test.Length, test.Vocabulary.EndToken);
         var training = Rows(train.Tokens, train.Length, train.Vocabulary.EndToken);
         progress?.Report($"indexing n-grams of {references.Count} held-out sequences");
-        var index = new BleuReferences(references);
-        var trainingSet = new HashSet<string>(training.Select(Key));
-        var heldOutSet = new HashSet<string>(references.Select(Key));
+        var measures = new TextSetMeasures(training, references);
 
-        var values = SetMeasures(generated, index, trainingSet, heldOutSet);
+        var values = measures.Measure(generated);
         values["nll.test"] = NllTest(sampler.Model, test);
         if (train.Oracle is { } oracle) values["nll.oracle"] = oracle.NegativeLogLikelihoodPerToken(tokens);
         values["samples.generated"] = generated.Count;
@@ -79,28 +77,11 @@ public static class TextQuality
         var rng = new Random(unchecked((int)options.Seed));
         var chosen = Enumerable.Range(0, training.Count).OrderBy(_ => rng.Next()).Take(generated.Count).Select(i => (long)i).ToArray();
         var subset = chosen.Select(i => training[(int)i]).ToList();
-        var real = subset.Count >= 2 ? SetMeasures(subset, index, trainingSet, heldOutSet) : new Dictionary<string, double>();
+        var real = subset.Count >= 2 ? measures.Measure(subset) : new Dictionary<string, double>();
         real.Remove("copies.verbatim.train");
         if (train.Oracle is { } o && chosen.Length >= 1) real["nll.oracle"] = o.NegativeLogLikelihoodPerToken(train.GetTokens(chosen));
         var spelled = sampler.Spell(tokens);
         return new TextQualityResult(values, real, spelled, references.Count, subset.Count);
-    }
-
-    /// <summary>The BLEU, self-BLEU, distinct and verbatim-copy keys of a set of sequences.</summary>
-    static Dictionary<string, double> SetMeasures(IReadOnlyList<long[]> sequences, BleuReferences references, HashSet<string> training, HashSet<string> heldOut)
-    {
-        var values = new Dictionary<string, double>(StringComparer.Ordinal);
-        var self = new BleuReferences(sequences);
-        foreach (var n in BleuOrders)
-        {
-            values[$"bleu.{n}"] = references.Mean(sequences, n);
-            values[$"selfBleu.{n}"] = BleuReferences.SelfBleu(self, sequences, n);
-        }
-        foreach (var n in DistinctOrders)
-            if (TextDiversity.Distinct(sequences, n) is var d && !double.IsNaN(d)) values[$"distinct.{n}"] = d;
-        values["copies.verbatim.train"] = sequences.Count(s => training.Contains(Key(s))) / (double)sequences.Count;
-        values["copies.verbatim.test"] = sequences.Count(s => heldOut.Contains(Key(s))) / (double)sequences.Count;
-        return values;
     }
 
     /// <summary>
@@ -155,6 +136,46 @@ public static class TextQuality
             rows.Add((end < 0 ? row : row[..end]).ToArray());
         }
         return rows;
+    }
+
+}
+
+/// <summary>
+/// The keys of a set of candidate sequences that need only the data: BLEU-2..5 against the held-out set, self-BLEU-2..5,
+/// distinct-1..4, and the shares of candidates found verbatim among the training and among the held-out sequences
+/// (a model that replays its training data shows far more of the first).
+/// </summary>
+public sealed class TextSetMeasures
+{
+    readonly BleuReferences _heldOut;
+    readonly HashSet<string> _trainingSet, _heldOutSet;
+
+    /// <summary>Indexes <paramref name="training"/> and <paramref name="heldOut"/> sequences (each cut at its end token).</summary>
+    public TextSetMeasures(IReadOnlyList<long[]> training, IReadOnlyList<long[]> heldOut)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(heldOut);
+        _heldOut = new BleuReferences(heldOut);
+        _trainingSet = new HashSet<string>(training.Select(Key));
+        _heldOutSet = new HashSet<string>(heldOut.Select(Key));
+    }
+
+    /// <summary>The keys of <paramref name="candidates"/> (at least two).</summary>
+    public Dictionary<string, double> Measure(IReadOnlyList<long[]> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        var self = new BleuReferences(candidates);
+        foreach (var n in TextQuality.BleuOrders)
+        {
+            values[$"bleu.{n}"] = _heldOut.Mean(candidates, n);
+            values[$"selfBleu.{n}"] = BleuReferences.SelfBleu(self, candidates, n);
+        }
+        foreach (var n in TextQuality.DistinctOrders)
+            if (TextDiversity.Distinct(candidates, n) is var d && !double.IsNaN(d)) values[$"distinct.{n}"] = d;
+        values["copies.verbatim.train"] = candidates.Count(s => _trainingSet.Contains(Key(s))) / (double)candidates.Count;
+        values["copies.verbatim.test"] = candidates.Count(s => _heldOutSet.Contains(Key(s))) / (double)candidates.Count;
+        return values;
     }
 
     static string Key(long[] sequence) => string.Join(' ', sequence.Select(t => t.ToString(CultureInfo.InvariantCulture)));
