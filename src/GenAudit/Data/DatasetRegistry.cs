@@ -38,14 +38,15 @@ public sealed record DatasetOptions
 public static class DatasetRegistry
 {
     /// <summary>The accepted forms of a dataset spec, for help texts and errors.</summary>
-    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), or a folder with one subfolder of PNG/JPEG images per class";
+    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), brown (Brown corpus sentences, words), text:FILE (your text, one sequence a line, words), or a folder with one subfolder of PNG/JPEG images per class";
 
     /// <summary>True when <paramref name="spec"/> names token sequences (oracle, words, words:FILE), which token models train on.</summary>
     public static bool IsTokenSequences(string spec)
     {
         var trimmed = spec.Trim();
         return trimmed.Equals("oracle", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("words", StringComparison.OrdinalIgnoreCase)
-               || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase);
+               || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("brown", StringComparison.OrdinalIgnoreCase)
+               || trimmed.StartsWith("text:", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The vocabulary of token data <paramref name="spec"/>; the fixed ones without loading sequences.</summary>
@@ -55,7 +56,7 @@ public static class DatasetRegistry
         if (trimmed.Equals("oracle", StringComparison.OrdinalIgnoreCase)) return TokenVocabulary.Numbered(TokenOracle.DefaultVocabularySize);
         if (trimmed.Equals("words", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase)) return EnglishWords.Vocabulary;
         return (Resolve(spec, options) as TokenSequenceDataset)?.Vocabulary
-            ?? throw new ArgumentException($"'{spec}' is not token data; token models train on oracle or words[:FILE].", nameof(spec));
+            ?? throw new ArgumentException($"'{spec}' is not token data; token models train on oracle, words[:FILE], brown or text:FILE.", nameof(spec));
     }
 
     /// <summary>
@@ -77,6 +78,13 @@ public static class DatasetRegistry
             var file = trimmed["words:".Length..];
             if (file.Length == 0) throw new ArgumentException($"'{spec}': give the word list after 'words:', or use plain 'words' for {EnglishWords.DefaultPath}.", nameof(spec));
             return EnglishWords.Load(options.Split, file);
+        }
+        if (trimmed.Equals("brown", StringComparison.OrdinalIgnoreCase)) return BrownCorpus.Load(options.Split);
+        if (trimmed.StartsWith("text:", StringComparison.OrdinalIgnoreCase))
+        {
+            var file = trimmed["text:".Length..];
+            if (file.Length == 0) throw new ArgumentException($"'{spec}': give the text file after 'text:' (UTF-8, one sequence a line).", nameof(spec));
+            return TextSequences.Load(file, options.Split);
         }
         if (trimmed.Equals("mnist", StringComparison.OrdinalIgnoreCase)) return MnistEmbedded.Load(options.Split);
         if (trimmed.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase)) return FashionMnist.Load(options.Split);
