@@ -39,16 +39,19 @@ public static class GenAuditApp
                 .WithExample("train", "--data", "mnist", "--model", "gan", "--spectral-norm", "--ema", "0.999", "--steps", "3000", "--out", "runs/mnist")
                 .WithExample("train", "--data", "fashion-mnist", "--model", "cvae", "--epochs", "5", "--out", "runs/fashion-cvae")
                 .WithExample("train", "--data", "oracle", "--model", "seqgan", "--rollouts", "16", "--out", "runs/oracle-seqgan")
+                .WithExample("train", "--data", "brown", "--model", "mle", "--out", "runs/brown")
                 .WithExample("train", "--out", "runs/mnist", "--resume", "--steps", "6000");
             Verb<GenerateCommand>("generate")
-                .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, or a .csv of 2D points.")
+                .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, a .csv of 2D points, or a .txt of token sequences.")
                 .WithExample("generate", "--run", "runs/mnist", "-n", "64", "--out", "samples.png")
                 .WithExample("generate", "--run", "runs/ring8", "-n", "2500", "--seed", "7", "--out", "points.csv")
-                .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy");
+                .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy")
+                .WithExample("generate", "--run", "runs/brown", "-n", "100", "--out", "samples.txt");
             Verb<EvaluateCommand>("evaluate")
-                .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies.")
+                .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies; for token runs BLEU, self-BLEU, distinct-n, NLL-test, NLL-oracle and verbatim copies.")
                 .WithExample("evaluate", "--run", "runs/mnist", "--json", "quality.json")
-                .WithExample("evaluate", "--run", "runs/ring8", "-n", "2500", "--seed", "1", "--dump-features", "features");
+                .WithExample("evaluate", "--run", "runs/ring8", "-n", "2500", "--seed", "1", "--dump-features", "features")
+                .WithExample("evaluate", "--run", "runs/brown", "-n", "1000", "--json", "text-quality.json");
             Verb<StabilityCommand>("stability")
                 .WithDescription("Stability: repeat, local and worst-case pairs, path length, Lipschitz, determinism, training dynamics, seed variance.")
                 .WithExample("stability", "--run", "runs/mnist", "--json", "stability.json", "--out", "stability")
