@@ -55,7 +55,8 @@ public static class GenAuditApp
             Verb<StabilityCommand>("stability")
                 .WithDescription("Stability: repeat, local and worst-case pairs, path length, Lipschitz, determinism, training dynamics, seed variance.")
                 .WithExample("stability", "--run", "runs/mnist", "--json", "stability.json", "--out", "stability")
-                .WithExample("stability", "--run", "runs/mnist", "--runs", "runs/mnist-s1", "--runs", "runs/mnist-s2", "--quick");
+                .WithExample("stability", "--run", "runs/mnist", "--runs", "runs/mnist-s1", "--runs", "runs/mnist-s2", "--quick")
+                .WithExample("stability", "--run", "runs/brown", "-n", "500", "--json", "text-stability.json");
             Verb<ExplainCommand>("explain")
                 .WithDescription("Attributions of a target (class, disc, output, region, recon) over latents or images; --evaluate / --compare rank methods by Explainability(G).")
                 .WithExample("explain", "--run", "runs/mnist", "--method", "ig", "--target", "class:3", "-n", "8", "--out", "explain-ig")

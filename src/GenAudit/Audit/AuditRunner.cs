@@ -66,6 +66,9 @@ public sealed record AuditResult
     /// <summary>Stages that threw, with the reason; their keys are marked "stage failed".</summary>
     public IReadOnlyDictionary<string, string> FailedStages { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Generated samples as text (token runs), shown HTML-escaped in the report; null for points and images.</summary>
+    public IReadOnlyList<string>? SampleText { get; init; }
+
     /// <summary>True when no threshold failed (not-applicable thresholds pass; uncertain ones pass unless <see cref="AuditOptions.Strict"/>), every key was measured and no stage failed.</summary>
     public bool Passed => ExitCode == 0;
 
@@ -92,8 +95,6 @@ public sealed class AuditRunner(AuditOptions options)
     /// <summary>Audits <paramref name="subject"/> against <paramref name="policy"/>, writing PNGs into <paramref name="folder"/>.</summary>
     public AuditResult Run(AuditSubject subject, string runPath, Policy policy, string folder, IAuditObserver? observer = null)
     {
-        if (subject.Output == GenAudit.Models.OutputKind.Tokens)
-            throw new NotSupportedException($"{runPath}: a token-sequence run; the audit does not measure token runs yet (genaudit evaluate and generate do)");
         var (settings, coverNotes) = options.Cover(policy);
         settings.Validate();
         Directory.CreateDirectory(folder);
@@ -117,6 +118,9 @@ public sealed class AuditRunner(AuditOptions options)
             observer?.StageFinished(name, watch.Elapsed);
             return result;
         }
+
+        if (subject.Generator is GenAudit.Models.TokenSampler sampler)
+            return TokenAudit.Run(subject, sampler, runPath, policy, settings, folder, notes, failed, seconds, (name, body) => Stage(name, body), observer);
 
         var images = new Dictionary<string, IReadOnlyList<string>>();
         var samples = Path.Combine(folder, "samples.png");

@@ -65,6 +65,10 @@ public static class MetricCatalog
         new("nll.test", "NLL-test: the model's NLL of held-out sequences, nats per token", MetricDirection.Lower, "[0, ∞)", "nll-test"),
         new("nll.oracle", "NLL-oracle: the oracle's NLL of generated sequences, nats per token", MetricDirection.Lower, "[0, ∞)", "nll-test", RealRowUse.Ratio),
         new("copies.verbatim.train", "Share of generated sequences found verbatim in the training set", MetricDirection.Lower, "[0, 1]", "text-copies"),
+        new("local.*.edit", "Local-pair stability of token sequences, 1 − normalised edit distance", MetricDirection.Higher, "[0, 1]", "text-stability"),
+        new("local.*.jaccard", "Local-pair stability of token sequences, token-set Jaccard", MetricDirection.Higher, "[0, 1]", "text-stability"),
+        new("independent.edit", "Similarity of token sequences from independent latents, 1 − normalised edit distance (the floor of local pairs)", MetricDirection.None, "[0, 1]", "text-stability"),
+        new("independent.jaccard", "Similarity of token sequences from independent latents, token-set Jaccard (the floor of local pairs)", MetricDirection.None, "[0, 1]", "text-stability"),
         new("copies.verbatim.test", "Share of generated sequences found verbatim in the held-out set", MetricDirection.None, "[0, 1]", "text-copies", RealRowUse.Reported),
 
         new("repeat", "Repeat-pair stability (must be exactly 1 on CPU)", MetricDirection.Higher, "[0, 1]", "stability-score"),

@@ -18,7 +18,7 @@ public class CliTests
     }
 
     [Fact]
-    public void ATokenRunGeneratesTextAndIsEvaluatedButNotYetAuditedForStability()
+    public void ATokenRunGeneratesTextAndIsEvaluatedAndMeasuredForStabilityButNotYetAudited()
     {
         using var temp = new TempRun();
         var run = temp.Sub("words");
@@ -41,12 +41,17 @@ public class CliTests
             Assert.True(document.RootElement.TryGetProperty(key, out _), key);
         Assert.False(document.RootElement.TryGetProperty("nll.oracle", out _));
 
-        foreach (var verb in new[] { "stability", "audit" })
-        {
-            var (code, message) = Run(verb, "--run", run, "--out", temp.Sub(verb));
-            Assert.Equal(2, code);
-            Assert.Contains("does not measure token runs yet", message);
-        }
+        var stabilityJson = Path.Combine(temp.Path, "stability.json");
+        var (stable, stabilityOutput) = Run("stability", "--run", run, "-n", "20", "--eps", "0.1", "--json", stabilityJson);
+        Assert.True(stable == 0, stabilityOutput);
+        using var stability = System.Text.Json.JsonDocument.Parse(File.ReadAllText(stabilityJson));
+        Assert.Equal(1.0, stability.RootElement.GetProperty("repeat").GetDouble());
+        foreach (var key in new[] { "local.0.1.edit", "local.0.1.jaccard", "independent.edit", "independent.jaccard", "determinism.seed.maxAbsDiff" })
+            Assert.True(stability.RootElement.TryGetProperty(key, out _), key);
+
+        var (audited, auditOutput) = Run("audit", "--run", run, "--out", temp.Sub("audit"));
+        Assert.Equal(2, audited);
+        Assert.Contains("does not measure token runs yet", auditOutput);
     }
 
     [Fact]
