@@ -122,9 +122,11 @@ public static class AuditReport
         s.Append("</section>\n");
 
         var qualityKeys = Metrics.QualityEvaluation.Keys.Concat(r.Values.Keys.Where(TextKeys.IsQuality)).ToHashSet();
-        s.Append("<section id=\"quality\"><h2>Quality, coverage and memorisation</h2><p>Measured in ").Append(E(r.FeatureSpace ?? "—")).Append("; ").Append(E(SampleSizes(r))).Append(". ")
-         .Append(E(r.Real is { } real ? $"The real column is {real.CandidateCount} held-out real samples measured as if generated, against {real.ReferenceCount} training samples (copies and authenticity: against all {real.CopyTrainingCount}){(real.FromCache ? "; read from the cache" : "")}." : "No real column: " + (r.NoRealRowReason ?? "no real row") + "."))
-         .Append("</p>").Append(ValueTable(r, r.Values.Where(kv => qualityKeys.Contains(kv.Key)))).Append("</section>\n");
+        s.Append("<section id=\"quality\"><h2>Quality, coverage and memorisation</h2><p>");
+        if (r.QualityDescription is { } described) s.Append(E(described));
+        else s.Append("Measured in ").Append(E(r.FeatureSpace ?? "—")).Append("; ").Append(E(SampleSizes(r))).Append(". ")
+         .Append(E(r.Real is { } real ? $"The real column is {real.CandidateCount} held-out real samples measured as if generated, against {real.ReferenceCount} training samples (copies and authenticity: against all {real.CopyTrainingCount}){(real.FromCache ? "; read from the cache" : "")}." : "No real column: " + (r.NoRealRowReason ?? "no real row") + "."));
+        s.Append("</p>").Append(ValueTable(r, r.Values.Where(kv => qualityKeys.Contains(kv.Key)))).Append("</section>\n");
         s.Append("<section id=\"stability\"><h2>Stability</h2>").Append(Images(r, "stability", "stability curve"));
         if (r.Stability?.Repeat.Failure is { } failure) s.Append("<p class=\"fail\">").Append(E(failure)).Append("</p>");
         s.Append(ValueTable(r, r.Values.Where(kv => KeyCoverage.StageOf(kv.Key) == "stability" && !qualityKeys.Contains(kv.Key)))).Append("</section>\n");

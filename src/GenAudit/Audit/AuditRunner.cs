@@ -66,6 +66,9 @@ public sealed record AuditResult
     /// <summary>Stages that threw, with the reason; their keys are marked "stage failed".</summary>
     public IReadOnlyDictionary<string, string> FailedStages { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>What the quality stage measured in, replacing the feature-space sentence of the report (token runs); null for points and images.</summary>
+    public string? QualityDescription { get; init; }
+
     /// <summary>Generated samples as text (token runs), shown HTML-escaped in the report; null for points and images.</summary>
     public IReadOnlyList<string>? SampleText { get; init; }
 

@@ -85,6 +85,9 @@ internal static class TokenAudit
             FeatureSpace = null,
             FailedStages = failed,
             SampleText = quality?.Samples.Take(ShownSamples).ToList(),
+            QualityDescription = quality is null ? null
+                : $"Token sequences compared as sequences (no feature space): n = {quality.Samples.Count} generated against {quality.ReferenceCount} held-out references. "
+                  + $"The real column is {quality.RealCandidateCount} training sequences measured as if generated, against the same references (docs/metrics-text.md).",
         };
     }
 

@@ -18,7 +18,7 @@ public class CliTests
     }
 
     [Fact]
-    public void ATokenRunGeneratesTextAndIsEvaluatedAndMeasuredForStabilityButNotYetAudited()
+    public void ATokenRunGeneratesTextAndIsEvaluatedAndMeasuredForStability()
     {
         using var temp = new TempRun();
         var run = temp.Sub("words");
@@ -49,9 +49,40 @@ public class CliTests
         foreach (var key in new[] { "local.0.1.edit", "local.0.1.jaccard", "independent.edit", "independent.jaccard", "determinism.seed.maxAbsDiff" })
             Assert.True(stability.RootElement.TryGetProperty(key, out _), key);
 
-        var (audited, auditOutput) = Run("audit", "--run", run, "--out", temp.Sub("audit"));
-        Assert.Equal(2, audited);
-        Assert.Contains("does not measure token runs yet", auditOutput);
+    }
+
+    [Fact]
+    public void ATokenRunIsAuditedWithTextKeysAndItsSamplesAreEscapedInTheReport()
+    {
+        // Every word of this text is markup, so every generated sample is; the report must show it as text.
+        using var temp = new TempRun();
+        var text = Path.Combine(temp.Path, "markup.txt");
+        File.WriteAllLines(text, Enumerable.Range(0, 60).Select(i => $"<b>{i % 9} & </b> \"q\" <script>"));
+        var run = temp.Sub("markup");
+        var (trained, output) = Run("train", "--data", "text:" + text, "--model", "mle", "--steps", "2", "--batch", "8", "--out", run);
+        Assert.True(trained == 0, output);
+        var policy = Path.Combine(temp.Path, "policy.json");
+        File.WriteAllText(policy, """{ "bleu.2": { "min": 0 }, "local.0.03.edit": { "min": 0 }, "copies.verbatim.train": { "max": 1 }, "fid": { "max": 10 }, "local.0.03.ssim": { "min": 0.5 }, "explainability.margin": { "min": 0.1 } }""");
+
+        var folder = temp.Sub("audit");
+        var (audited, auditOutput) = Run("audit", "--run", run, "--quick", "-n", "20", "--policy", policy, "--out", folder);
+        Assert.True(audited == 0, auditOutput);
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var status = summary.RootElement.GetProperty("verdicts").EnumerateArray().ToDictionary(v => v.GetProperty("key").GetString()!, v => v.GetProperty("status").GetString());
+        Assert.Equal("pass", status["bleu.2"]);
+        Assert.Equal("pass", status["local.0.03.edit"]);
+        Assert.Equal("pass", status["copies.verbatim.train"]);
+        Assert.Equal("notApplicable", status["fid"]);
+        Assert.Equal("notApplicable", status["local.0.03.ssim"]);
+        Assert.Equal("notApplicable", status["explainability.margin"]);
+
+        var html = File.ReadAllText(Path.Combine(folder, "report.html"));
+        var samples = System.Text.RegularExpressions.Regex.Match(html, "<ol class=\"text-samples\">(.*?)</ol>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(samples.Success, "no text samples in the report");
+        Assert.Contains("&lt;", samples.Groups[1].Value);
+        Assert.DoesNotContain("<b>", samples.Groups[1].Value);
+        Assert.DoesNotContain("<script>", samples.Groups[1].Value);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "<script>"));   // the report's own image check
     }
 
     [Fact]
