@@ -39,20 +39,24 @@ public static class GenAuditApp
                 .WithExample("train", "--data", "mnist", "--model", "gan", "--spectral-norm", "--ema", "0.999", "--steps", "3000", "--out", "runs/mnist")
                 .WithExample("train", "--data", "fashion-mnist", "--model", "cvae", "--epochs", "5", "--out", "runs/fashion-cvae")
                 .WithExample("train", "--data", "oracle", "--model", "seqgan", "--rollouts", "16", "--out", "runs/oracle-seqgan")
+                .WithExample("train", "--data", "brown", "--model", "mle", "--out", "runs/brown")
                 .WithExample("train", "--out", "runs/mnist", "--resume", "--steps", "6000");
             Verb<GenerateCommand>("generate")
-                .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, or a .csv of 2D points.")
+                .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, a .csv of 2D points, or a .txt of token sequences.")
                 .WithExample("generate", "--run", "runs/mnist", "-n", "64", "--out", "samples.png")
                 .WithExample("generate", "--run", "runs/ring8", "-n", "2500", "--seed", "7", "--out", "points.csv")
-                .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy");
+                .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy")
+                .WithExample("generate", "--run", "runs/brown", "-n", "100", "--out", "samples.txt");
             Verb<EvaluateCommand>("evaluate")
-                .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies.")
+                .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies; for token runs BLEU, self-BLEU, distinct-n, NLL-test, NLL-oracle and verbatim copies.")
                 .WithExample("evaluate", "--run", "runs/mnist", "--json", "quality.json")
-                .WithExample("evaluate", "--run", "runs/ring8", "-n", "2500", "--seed", "1", "--dump-features", "features");
+                .WithExample("evaluate", "--run", "runs/ring8", "-n", "2500", "--seed", "1", "--dump-features", "features")
+                .WithExample("evaluate", "--run", "runs/brown", "-n", "1000", "--json", "text-quality.json");
             Verb<StabilityCommand>("stability")
                 .WithDescription("Stability: repeat, local and worst-case pairs, path length, Lipschitz, determinism, training dynamics, seed variance.")
                 .WithExample("stability", "--run", "runs/mnist", "--json", "stability.json", "--out", "stability")
-                .WithExample("stability", "--run", "runs/mnist", "--runs", "runs/mnist-s1", "--runs", "runs/mnist-s2", "--quick");
+                .WithExample("stability", "--run", "runs/mnist", "--runs", "runs/mnist-s1", "--runs", "runs/mnist-s2", "--quick")
+                .WithExample("stability", "--run", "runs/brown", "-n", "500", "--json", "text-stability.json");
             Verb<ExplainCommand>("explain")
                 .WithDescription("Attributions of a target (class, disc, output, region, recon) over latents or images; --evaluate / --compare rank methods by Explainability(G).")
                 .WithExample("explain", "--run", "runs/mnist", "--method", "ig", "--target", "class:3", "-n", "8", "--out", "explain-ig")
@@ -63,9 +67,10 @@ public static class GenAuditApp
                 .WithExample("latents", "--run", "runs/mnist", "--method", "sefa", "-k", "8", "--out", "latents")
                 .WithExample("latents", "--run", "runs/mnist", "--method", "ganspace", "-n", "2000", "--layer", "net.2", "--activations", "net.6", "--gradcam", "disc", "--out", "latents");
             Verb<AuditCommand>("audit")
-                .WithDescription("Quality, stability, explanations and latent traversals of a run, judged against a policy: report.html, summary.json, summary.md; exit 0 pass, 1 a threshold fails, 2 usage error.")
+                .WithDescription("Quality, stability, explanations and latent traversals of a run (token runs: text quality and stability, docs/audit.md#token-runs), judged against a policy: report.html, summary.json, summary.md; exit 0 pass, 1 a threshold fails, 2 usage error.")
                 .WithExample("audit", "--run", "runs/mnist", "--out", "audit", "--quick")
-                .WithExample("audit", "--run", "runs/mnist", "--policy", "policy.json", "-n", "5000", "--seed", "1");
+                .WithExample("audit", "--run", "runs/mnist", "--policy", "policy.json", "-n", "5000", "--seed", "1")
+                .WithExample("audit", "--run", "runs/brown", "--policy", "text-policy.json", "-n", "1000", "--quick");
             Verb<CalibrateCommand>("calibrate")
                 .WithDescription("Audit generators with known defects (replay, one class, part of the classes, mean image, latent-sensitive, non-deterministic) and a healthy control on a dataset: the policy's sensitivity and false-alarm rate; exit 0 when every defect is caught and the control passes, 1 otherwise.")
                 .WithExample("calibrate", "--data", "mnist", "--out", "calibration-mnist")

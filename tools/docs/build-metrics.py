@@ -4,7 +4,7 @@
 import re, sys, pathlib
 
 docs = pathlib.Path("docs")
-sections = ["metrics-training.md", "metrics-evaluate.md", "metrics-quality.md", "metrics-stability.md", "metrics-explanations.md"]
+sections = ["metrics-training.md", "metrics-evaluate.md", "metrics-quality.md", "metrics-text.md", "metrics-stability.md", "metrics-explanations.md"]
 anchors = {  # heading prefix -> anchor id
     "## FID": "fid", "## KID": "kid", "## Precision, recall, density, coverage": "prdc",
     "## Improved precision and recall": "improved-pr", "## Inception-style score": "is",

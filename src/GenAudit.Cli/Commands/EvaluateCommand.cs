@@ -20,7 +20,7 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
         {
             Run = "Run directory (trained or imported).",
             Seed = "Seed of the latent draws and of every subset. Default: 0.",
-            Count = new("Generated samples (also accepted as --n). Default: 5000, the audit's (FID is biased in n).", Minimum: 10, Default: QualityEvaluationOptions.DefaultSampleCount),
+            Count = new("Generated samples (also accepted as --n). Default: 5000, the audit's (FID is biased in n); 1000 sequences for token runs.", Minimum: 10, Default: QualityEvaluationOptions.DefaultSampleCount),
             Json = "Write every number as flat JSON (keys in docs/metrics.md).",
         };
 
@@ -40,6 +40,7 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
     {
         var progress = new ConsoleProgress(console);
         using var subject = AuditSubject.Open(settings.Run!, progress);
+        if (subject.Generator is Models.TokenSampler) return TokenEvaluation.Run(console, subject, settings);
         var evaluator = new QualityEvaluator(subject.Extractor, subject.Train, subject.Test,
             QualityEvaluationOptions.For(settings.CountOrDefault, settings.SeedOrDefault));
         var result = StepProgress.Run(console, progressOptions, "evaluate", steps => evaluator.Evaluate(subject.Generator, progress, steps));

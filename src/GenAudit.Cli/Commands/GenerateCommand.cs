@@ -26,7 +26,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
             Run = "Run directory written by 'genaudit train' or 'genaudit import'.",
             Seed = "Seed of the latent draws. Default: 0.",
             Count = new("Number of samples (also accepted as --n). Default: 64.", Minimum: 1, Default: 64),
-            Out = new(".png (image grid, 2D scatter or series plot), .npy (float32 (N, C, H, W) in [[0, 1]], (N, 2), or series (N, T, F)), .csv (2D points, header x,y; or series, one row per sequence and step, header sequence,step,f0,...).", Folder: false, Required: true),
+            Out = new(".png (image grid, 2D scatter or series plot), .npy (float32 (N, C, H, W) in [[0, 1]], (N, 2), series (N, T, F) or token ids (N, T)), .csv (2D points, header x,y; or series, one row per sequence and step, header sequence,step,f0,...), .txt (token runs: one sequence a line, words or token ids).", Folder: false, Required: true),
         };
 
         /// <summary>Condition.</summary>
@@ -43,7 +43,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
         public override ValidationResult ValidateVerb()
         {
             var extension = Path.GetExtension(Out!).ToLowerInvariant();
-            if (extension is not (".png" or ".npy" or ".csv")) return ValidationResult.Error($"--out must end in .png, .npy or .csv, got '{Out}'");
+            if (extension is not (".png" or ".npy" or ".csv" or ".txt")) return ValidationResult.Error($"--out must end in .png, .npy, .csv or .txt, got '{Out}'");
             return ValidationResult.Success();
         }
     }
@@ -57,6 +57,11 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
         var extension = Path.GetExtension(settings.Out!).ToLowerInvariant();
         var kind = GenAudit.Models.OutputKinds.Of(model.OutputShape);
         bool points = kind == GenAudit.Models.OutputKind.Points;
+        var sequences = model as GenAudit.Models.TokenSampler;
+        if (sequences is null && extension == ".txt")
+            throw new ArgumentException($"--out {settings.Out}: .txt is for token runs (mle, seqgan); this generator produces [{string.Join(", ", model.OutputShape)}]; use .png or .npy");
+        if (sequences is not null && extension is ".png" or ".csv")
+            throw new ArgumentException($"--out {settings.Out}: a token run writes .txt (one sequence a line) or .npy (token ids as float32)");
         if (extension == ".csv" && !(points && model.OutputShape[0] == 2) && kind != GenAudit.Models.OutputKind.Series)
             throw new ArgumentException($"--out {settings.Out}: .csv is for 2D point and series generators; this one produces [{string.Join(", ", model.OutputShape)}]; use .png or .npy");
         if (settings.Condition is { } c && (model.ConditionCount == 0 || c < 0 || c >= model.ConditionCount))
@@ -75,6 +80,9 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
 
         switch (extension)
         {
+            case ".txt":
+                AtomicFile.WriteAllText(settings.Out!, string.Concat(sequences!.Spell(samples).Select(line => line + "\n")));
+                break;
             case ".npy":
                 Npy.Write(settings.Out!, samples);
                 break;

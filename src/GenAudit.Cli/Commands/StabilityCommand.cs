@@ -73,6 +73,7 @@ public sealed class StabilityCommand(IAnsiConsole console, ProgressOptions progr
     {
         var progress = new ConsoleProgress(console);
         var options = OptionsFor(settings);
+        if (TokenStabilityView.IsTokenRun(settings.Run!)) return TokenStabilityView.Run(console, progressOptions, settings, options);
         var clock = Stopwatch.StartNew();
         var runs = new[] { settings.Run! }.Concat(settings.Runs)
             .DistinctBy(r => Path.GetFullPath(r).TrimEnd(Path.DirectorySeparatorChar)).ToArray();

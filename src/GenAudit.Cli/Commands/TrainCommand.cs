@@ -26,7 +26,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Data to train on.</summary>
         [CommandOption("--data <DATA>")]
-        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | sines (TimeGAN's 5-feature sines, length 24) | series:FILE.csv (rows = time steps, columns = features) | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
+        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | brown (Brown corpus sentences, words) | text:FILE (your UTF-8 text, one sequence a line, words) | sines (TimeGAN's 5-feature sines, length 24) | series:FILE.csv (rows = time steps, columns = features) | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
         public string? Data { get; init; }
 
         /// <summary>Image size for folders.</summary>
@@ -41,7 +41,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Model family.</summary>
         [CommandOption("--model <MODEL>")]
-        [Description("gan | cgan | vae | cvae for points and images; mle | seqgan for token sequences; rcgan | crnngan for real-valued sequences. Default: gan, or mle for --data oracle and words, rcgan for sines and series.")]
+        [Description("gan | cgan | vae | cvae for points and images; mle | seqgan for token sequences; rcgan | crnngan for real-valued sequences. Default: gan, or mle for token data (oracle, words, brown, text:FILE), rcgan for sines and series.")]
         public string? Model { get; init; }
 
         /// <summary>Window length of a series CSV.</summary>
@@ -297,7 +297,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
             throw new ArgumentException("--window applies to --data series:FILE.csv (sines are always 24 steps)");
         var seriesOptions = !series ? null : new SeriesOptions { Window = s.Window ?? SeriesCsv.DefaultWindow };
         bool tokens = family is ModelFamily.Mle or ModelFamily.SeqGan;
-        if (tokens && defaults.Sequence is null) throw new ArgumentException($"--model {s.Model} trains on token sequences; use --data oracle or words, not '{data}'");
+        if (tokens && defaults.Sequence is null) throw new ArgumentException($"--model {s.Model} trains on token sequences; use --data oracle, words, brown or text:FILE, not '{data}'");
         if (!tokens && (s.Length ?? s.OracleSamples ?? s.Rollouts ?? (object?)s.OracleSeed ?? s.PretrainGenerator ?? s.PretrainDiscriminator) is not null)
             throw new ArgumentException("--length, --oracle-seed, --oracle-samples, --pretrain-g, --pretrain-d and --rollouts apply to token models (--model mle or seqgan)");
         var sequence = !tokens ? null : defaults.Sequence! with

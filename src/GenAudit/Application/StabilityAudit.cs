@@ -21,6 +21,8 @@ public static class StabilityAudit
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(options);
+        if (subject.Output == GenAudit.Models.OutputKind.Tokens)
+            throw new NotSupportedException($"{subject.Run.Directory.Root}: a token-sequence run; its stability is Stability.TextStability (genaudit stability), not this audit of points and images");
         var history = ReadHistory(subject.Run, progress);
         var configured = options with { Dynamics = options.Dynamics with { DiscriminatorOutput = DiscriminatorOutputFor(subject.Run.Manifest.Config) } };
         Func<Tensor, Tensor>? features = subject.Classifier is null ? null : subject.Features;

@@ -110,26 +110,31 @@ public static class AuditReport
         Row("audit settings", E($"seed {r.Options.Seed}{(r.Options.Strict ? ", strict" : "")}, quality n {r.Options.QualitySamples}, stability n {r.Options.StabilitySamples}, ε {string.Join(", ", r.Options.Epsilons)}, explanation n {r.Options.ExplainSamples}; stage seconds: {string.Join(", ", r.StageSeconds.Select(kv => $"{kv.Key} {kv.Value:F0}"))}"));
         s.Append("</table></section>\n");
 
-        s.Append("<section id=\"samples\"><h2>Samples</h2>").Append(Images(r, "samples", "generated samples")).Append("</section>\n");
+        s.Append("<section id=\"samples\"><h2>Samples</h2>").Append(r.SampleText is { } text ? TextSamples(text) : Images(r, "samples", "generated samples")).Append("</section>\n");
 
         s.Append("<section id=\"training\"><h2>Training curves and dynamics</h2>").Append(Images(r, "training", "training losses"));
         var flags = r.Stability?.DynamicsFlags;
-        if (r.Stability is null) s.Append("<p class=\"fail\">The stability stage failed: dynamics not analysed.</p>");
+        if (r.Stability is null && !r.FailedStages.ContainsKey("stability")) s.Append("<p class=\"na\">Dynamics not analysed for this kind of run (see the notes).</p>");
+        else if (r.Stability is null) s.Append("<p class=\"fail\">The stability stage failed: dynamics not analysed.</p>");
         else if (flags is null) s.Append("<p>No training history: dynamics not analysed.</p>");
         else if (flags.Count == 0) s.Append("<p class=\"pass\">No dynamics flags (oscillation, gradient spikes, discriminator saturation, divergence).</p>");
         else s.Append("<ul>").Append(string.Concat(flags.Select(f => $"<li class=\"fail\">{E(f.Kind)} at step {f.Step} ({E(f.Series)}): {E(f.Message)}</li>"))).Append("</ul>");
         s.Append("</section>\n");
 
-        var qualityKeys = Metrics.QualityEvaluation.Keys.ToHashSet();
-        s.Append("<section id=\"quality\"><h2>Quality, coverage and memorisation</h2><p>Measured in ").Append(E(r.FeatureSpace ?? "—")).Append("; ").Append(E(SampleSizes(r))).Append(". ")
-         .Append(E(r.Real is { } real ? $"The real column is {real.CandidateCount} held-out real samples measured as if generated, against {real.ReferenceCount} training samples (copies and authenticity: against all {real.CopyTrainingCount}){(real.FromCache ? "; read from the cache" : "")}." : "No real column: " + (r.NoRealRowReason ?? "no real row") + "."))
-         .Append("</p>").Append(ValueTable(r, r.Values.Where(kv => qualityKeys.Contains(kv.Key)))).Append("</section>\n");
+        var qualityKeys = Metrics.QualityEvaluation.Keys.Concat(r.Values.Keys.Where(TextKeys.IsQuality)).ToHashSet();
+        s.Append("<section id=\"quality\"><h2>Quality, coverage and memorisation</h2><p>");
+        if (r.QualityDescription is { } described) s.Append(E(described));
+        else s.Append("Measured in ").Append(E(r.FeatureSpace ?? "—")).Append("; ").Append(E(SampleSizes(r))).Append(". ")
+         .Append(E(r.Real is { } real ? $"The real column is {real.CandidateCount} held-out real samples measured as if generated, against {real.ReferenceCount} training samples (copies and authenticity: against all {real.CopyTrainingCount}){(real.FromCache ? "; read from the cache" : "")}." : "No real column: " + (r.NoRealRowReason ?? "no real row") + "."));
+        s.Append("</p>").Append(ValueTable(r, r.Values.Where(kv => qualityKeys.Contains(kv.Key)))).Append("</section>\n");
         s.Append("<section id=\"stability\"><h2>Stability</h2>").Append(Images(r, "stability", "stability curve"));
         if (r.Stability?.Repeat.Failure is { } failure) s.Append("<p class=\"fail\">").Append(E(failure)).Append("</p>");
         s.Append(ValueTable(r, r.Values.Where(kv => KeyCoverage.StageOf(kv.Key) == "stability" && !qualityKeys.Contains(kv.Key)))).Append("</section>\n");
 
         if (r.Explanations is { } ex) Explanations(s, r, ex);
-        else s.Append("<section id=\"explanations\"><h2>Explanations</h2><p class=\"fail\">The explanation stage failed: ").Append(E(r.FailedStages.GetValueOrDefault("explanations"))).Append("</p></section>\n");
+        else if (r.FailedStages.TryGetValue("explanations", out var explainError))
+            s.Append("<section id=\"explanations\"><h2>Explanations</h2><p class=\"fail\">The explanation stage failed: ").Append(E(explainError)).Append("</p></section>\n");
+        else s.Append("<section id=\"explanations\"><h2>Explanations</h2><p class=\"na\">Not measured: ").Append(E(TokenAudit.NoExplanations)).Append(".</p></section>\n");
         Tail(s, r);
         return s.ToString();
     }
@@ -195,6 +200,12 @@ public static class AuditReport
         if (!r.Images.TryGetValue(role, out var paths) || paths.Count == 0) return "<p class=\"na\">Not available for this run.</p>";
         return string.Concat(paths.Select(p => $"<figure><img alt=\"{E(alt)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(p))}\"><figcaption><small>{E(Path.GetFileName(p))}</small></figcaption></figure>"));
     }
+
+    /// <summary>Generated sequences as an ordered list, every character escaped (samples are model output, never markup).</summary>
+    static string TextSamples(IReadOnlyList<string> samples) =>
+        samples.Count == 0 ? "<p class=\"na\">No samples.</p>"
+            : "<p>The first " + samples.Count + " generated sequences of the quality stage (latents from the audit seed), cut at the end token:</p><ol class=\"text-samples\">"
+              + string.Concat(samples.Select(t => "<li><code>" + E(t) + "</code></li>")) + "</ol>";
 
     static string DirectionNote(string key)
     {

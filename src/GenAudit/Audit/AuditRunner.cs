@@ -66,6 +66,12 @@ public sealed record AuditResult
     /// <summary>Stages that threw, with the reason; their keys are marked "stage failed".</summary>
     public IReadOnlyDictionary<string, string> FailedStages { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>What the quality stage measured in, replacing the feature-space sentence of the report (token runs); null for points and images.</summary>
+    public string? QualityDescription { get; init; }
+
+    /// <summary>Generated samples as text (token runs), shown HTML-escaped in the report; null for points and images.</summary>
+    public IReadOnlyList<string>? SampleText { get; init; }
+
     /// <summary>True when no threshold failed (not-applicable thresholds pass; uncertain ones pass unless <see cref="AuditOptions.Strict"/>), every key was measured and no stage failed.</summary>
     public bool Passed => ExitCode == 0;
 
@@ -115,6 +121,9 @@ public sealed class AuditRunner(AuditOptions options)
             observer?.StageFinished(name, watch.Elapsed);
             return result;
         }
+
+        if (subject.Generator is GenAudit.Models.TokenSampler sampler)
+            return TokenAudit.Run(subject, sampler, runPath, policy, settings, folder, notes, failed, seconds, (name, body) => Stage(name, body), observer);
 
         var images = new Dictionary<string, IReadOnlyList<string>>();
         var samples = Path.Combine(folder, "samples.png");

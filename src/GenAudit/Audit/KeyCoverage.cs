@@ -11,7 +11,7 @@ namespace GenAudit.Audit;
 /// </summary>
 internal static class KeyCoverage
 {
-    static readonly string[] StabilityPrefixes = ["repeat", "local.", "worstCase.", "conditionConsistency", "ppl", "lipschitz.", "determinism.", "seeds."];
+    static readonly string[] StabilityPrefixes = ["repeat", "local.", "worstCase.", "conditionConsistency", "ppl", "lipschitz.", "determinism.", "seeds.", "independent."];
 
     /// <summary>The stage whose keys include <paramref name="key"/>: quality, stability or explanations.</summary>
     internal static string StageOf(string key) =>

@@ -63,6 +63,18 @@ public static class MetricCatalog
         new("samples.generated", "Generated samples used", MetricDirection.None, "count", "feature-space"),
         new("seed", "Seed", MetricDirection.None, "integer", "feature-space"),
 
+        new("bleu.*", "BLEU-n of generated token sequences against the held-out set (nltk sentence_bleu, smoothing method 1, as Texygen), mean over sequences", MetricDirection.Higher, "[0, 1]", "text-bleu", RealRowUse.Ratio),
+        new("selfBleu.*", "Self-BLEU-n: BLEU-n of each generated sequence against the others, mean (higher = less diverse)", MetricDirection.Lower, "[0, 1]", "text-bleu", RealRowUse.Ratio),
+        new("distinct.*", "distinct-n: distinct n-grams over all n-grams of the generated sequences", MetricDirection.Higher, "(0, 1]", "text-distinct", RealRowUse.Ratio),
+        new("nll.test", "NLL-test: the model's NLL of held-out sequences, nats per token", MetricDirection.Lower, "[0, ∞)", "nll-test"),
+        new("nll.oracle", "NLL-oracle: the oracle's NLL of generated sequences, nats per token", MetricDirection.Lower, "[0, ∞)", "nll-test", RealRowUse.Ratio),
+        new("copies.verbatim.train", "Share of generated sequences found verbatim in the training set", MetricDirection.Lower, "[0, 1]", "text-copies"),
+        new("local.*.edit", "Local-pair stability of token sequences, 1 − normalised edit distance", MetricDirection.Higher, "[0, 1]", "text-stability"),
+        new("local.*.jaccard", "Local-pair stability of token sequences, token-set Jaccard", MetricDirection.Higher, "[0, 1]", "text-stability"),
+        new("independent.edit", "Similarity of token sequences from independent latents, 1 − normalised edit distance (the floor of local pairs)", MetricDirection.None, "[0, 1]", "text-stability"),
+        new("independent.jaccard", "Similarity of token sequences from independent latents, token-set Jaccard (the floor of local pairs)", MetricDirection.None, "[0, 1]", "text-stability"),
+        new("copies.verbatim.test", "Share of generated sequences found verbatim in the held-out set", MetricDirection.None, "[0, 1]", "text-copies", RealRowUse.Reported),
+
         new("repeat", "Repeat-pair stability (must be exactly 1 on CPU)", MetricDirection.Higher, "[0, 1]", "stability-score"),
         new("repeat.maxAbsDiff", "Largest difference between two identical calls", MetricDirection.Lower, "[0, ∞)", "stability-score"),
         new("local.*.ssim", "Local-pair stability, SSIM", MetricDirection.Higher, "[-1, 1]", "stability-score"),

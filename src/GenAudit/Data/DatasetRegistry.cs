@@ -41,7 +41,7 @@ public sealed record DatasetOptions
 public static class DatasetRegistry
 {
     /// <summary>The accepted forms of a dataset spec, for help texts and errors.</summary>
-    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), sines (TimeGAN's multivariate sines), series:FILE.csv (a multivariate series, one row per step), or a folder with one subfolder of PNG/JPEG images per class";
+    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), brown (Brown corpus sentences, words), text:FILE (your text, one sequence a line, words), sines (TimeGAN's multivariate sines), series:FILE.csv (a multivariate series, one row per step), or a folder with one subfolder of PNG/JPEG images per class";
 
     /// <summary>True when <paramref name="spec"/> names real-valued series (sines, series:FILE.csv), which recurrent GANs train on.</summary>
     public static bool IsSeries(string spec)
@@ -55,7 +55,18 @@ public static class DatasetRegistry
     {
         var trimmed = spec.Trim();
         return trimmed.Equals("oracle", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("words", StringComparison.OrdinalIgnoreCase)
-               || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase);
+               || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("brown", StringComparison.OrdinalIgnoreCase)
+               || trimmed.StartsWith("text:", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The vocabulary of token data <paramref name="spec"/>; the fixed ones without loading sequences.</summary>
+    public static TokenVocabulary Vocabulary(string spec, DatasetOptions? options = null)
+    {
+        var trimmed = spec.Trim();
+        if (trimmed.Equals("oracle", StringComparison.OrdinalIgnoreCase)) return TokenVocabulary.Numbered(TokenOracle.DefaultVocabularySize);
+        if (trimmed.Equals("words", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("words:", StringComparison.OrdinalIgnoreCase)) return EnglishWords.Vocabulary;
+        return (Resolve(spec, options) as TokenSequenceDataset)?.Vocabulary
+            ?? throw new ArgumentException($"'{spec}' is not token data; token models train on oracle, words[:FILE], brown or text:FILE.", nameof(spec));
     }
 
     /// <summary>
@@ -77,6 +88,13 @@ public static class DatasetRegistry
             var file = trimmed["words:".Length..];
             if (file.Length == 0) throw new ArgumentException($"'{spec}': give the word list after 'words:', or use plain 'words' for {EnglishWords.DefaultPath}.", nameof(spec));
             return EnglishWords.Load(options.Split, file);
+        }
+        if (trimmed.Equals("brown", StringComparison.OrdinalIgnoreCase)) return BrownCorpus.Load(options.Split);
+        if (trimmed.StartsWith("text:", StringComparison.OrdinalIgnoreCase))
+        {
+            var file = trimmed["text:".Length..];
+            if (file.Length == 0) throw new ArgumentException($"'{spec}': give the text file after 'text:' (UTF-8, one sequence a line).", nameof(spec));
+            return TextSequences.Load(file, options.Split);
         }
         if (trimmed.Equals("sines", StringComparison.OrdinalIgnoreCase)) return Sines.Load(options.Split);
         if (trimmed.StartsWith("series:", StringComparison.OrdinalIgnoreCase))

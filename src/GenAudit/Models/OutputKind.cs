@@ -15,11 +15,20 @@ public enum OutputKind
 
     /// <summary>Real-valued sequences (T, F): T time steps of F features, values in [0, 1].</summary>
     Series,
+    /// <summary>Token sequences (T) of ids in a vocabulary, from a token language model (<see cref="TokenSampler"/>).</summary>
+    Tokens,
 }
 
 /// <summary>Classifies sample shapes into <see cref="OutputKind"/>s.</summary>
 public static class OutputKinds
 {
+    /// <summary>The kind of the samples of <paramref name="data"/>: token sequences by their type (their shape [T] reads as points), other data by shape.</summary>
+    public static OutputKind Of(GenAudit.Data.Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data is GenAudit.Data.TokenSequenceDataset ? OutputKind.Tokens : Of(data.SampleShape);
+    }
+
     /// <summary>The kind of samples of shape <paramref name="sampleShape"/> (without the batch dimension).</summary>
     public static OutputKind Of(IReadOnlyList<long> sampleShape)
     {

@@ -97,6 +97,37 @@ public sealed class TokenGenerator : nn.Module<Tensor, Tensor>, IDescribedNetwor
         return cat(tokens, 1).MoveToOuterDisposeScope();                                       // (B, T)
     }
 
+    /// <summary>
+    /// Decodes sampling noise into sequences: token t of row b is the first token whose cumulative probability under
+    /// softmax(logits / temperature) exceeds <paramref name="uniforms"/>[b, t] ∈ [0, 1) (inverse-CDF sampling), so
+    /// uniforms drawn i.i.d. from U(0, 1) give exact samples and equal uniforms give equal sequences. (B, T) → (B, T) int64; no gradient.
+    /// </summary>
+    public Tensor Decode(Tensor uniforms, double temperature = 1.0)
+    {
+        if (!(temperature > 0) || !double.IsFinite(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), $"The sampling temperature must be a positive number, not {temperature}.");
+        if (uniforms.dim() != 2 || uniforms.shape[1] != Length)
+            throw new ArgumentException($"Expected uniforms (B, {Length}), got shape ({string.Join(", ", uniforms.shape)}).", nameof(uniforms));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var u = uniforms.to(Device).to_type(ScalarType.Float32);                               // (B, T)
+        long batch = u.shape[0];
+        var tokens = new List<Tensor>();
+        (Tensor, Tensor)? state = null;
+        var previous = full([batch, 1], StartToken, ScalarType.Int64, device: Device);         // (B, 1)
+        for (long t = 0; t < Length; t++)
+        {
+            using var stepScope = NewDisposeScope();
+            var (hidden, h, c) = state is { } s ? lstm.call(embedding.call(previous), s) : lstm.call(embedding.call(previous));
+            var cumulative = (output.call(hidden.select(1, 0)) / temperature).softmax(1).cumsum(1); // (B, V)
+            var next = (cumulative <= u.narrow(1, t, 1)).sum(1, keepdim: true, type: ScalarType.Int64)
+                .clamp_max(VocabularySize - 1);                                                // (B, 1)
+            previous = next.MoveToOuterDisposeScope();
+            tokens.Add(previous);
+            state = (h.MoveToOuterDisposeScope(), c.MoveToOuterDisposeScope());
+        }
+        return cat(tokens, 1).MoveToOuterDisposeScope();                                       // (B, T)
+    }
+
     /// <inheritdoc />
     public NetworkDescription Describe() => new(
         "generator",

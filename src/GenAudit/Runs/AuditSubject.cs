@@ -15,13 +15,15 @@ public sealed class AuditSubject : IDisposable
 {
     bool OwnsClassifier { get; init; } = true;
 
-    AuditSubject(LoadedRun run, Dataset train, Dataset test, OutputKind output, IFeatureExtractor extractor, TrainedFeatureClassifier? classifier, string? dataWarning)
+    readonly IFeatureExtractor? _extractor;
+
+    AuditSubject(LoadedRun run, Dataset train, Dataset test, OutputKind output, IFeatureExtractor? extractor, TrainedFeatureClassifier? classifier, string? dataWarning)
     {
         Run = run;
         Output = output;
         Train = train;
         Test = test;
-        Extractor = extractor;
+        _extractor = extractor;
         Classifier = classifier;
         DataWarning = dataWarning;
     }
@@ -41,8 +43,12 @@ public sealed class AuditSubject : IDisposable
     /// <summary>Held-out data: the test split of MNIST/Fashion-MNIST, a fresh draw (seed 1) of a 2D mixture, the seeded, stratified test split of a folder (<see cref="FolderSplit"/>).</summary>
     public Dataset Test { get; }
 
-    /// <summary>The shared feature space.</summary>
-    public IFeatureExtractor Extractor { get; }
+    /// <summary>The shared feature space; throws for data without one (token sequences, see <see cref="HasFeatureSpace"/>).</summary>
+    public IFeatureExtractor Extractor => _extractor
+        ?? throw new InvalidOperationException($"{Output} data like '{Train.Name}' has no feature space; its quality is measured by the {Output.ToString().ToLowerInvariant()} measures (docs/metrics-text.md)");
+
+    /// <summary>True when a feature space serves this data (<see cref="FeatureSpaces.Find"/>).</summary>
+    public bool HasFeatureSpace => _extractor is not null;
 
     /// <summary>The feature classifier for labelled images; null otherwise.</summary>
     public TrainedFeatureClassifier? Classifier { get; }
@@ -82,8 +88,8 @@ public sealed class AuditSubject : IDisposable
             if (!train.SampleShape.SequenceEqual(run.Generator.OutputShape))
                 throw new InvalidDataException($"{run.Directory.Manifest}: the generator produces [{string.Join(", ", run.Generator.OutputShape)}] but data '{spec}' holds [{string.Join(", ", train.SampleShape)}]");
 
-            var output = OutputKinds.Of(train.SampleShape);
-            var (extractor, classifier) = FeatureSpaces.For(output, train).Open(train, test, spec, progress);
+            var output = OutputKinds.Of(train);
+            var (extractor, classifier) = FeatureSpaces.Find(output, train) is { } space ? space.Open(train, test, spec, progress) : (null, null);
             return new AuditSubject(run, train, test, output, extractor, classifier, warning);
         }
         catch

@@ -25,13 +25,17 @@ public static class FeatureSpaces
 {
     static readonly IFeatureSpaceProvider[] Providers = [new PointFeatureSpace(), new ClassifierFeatureSpace(), new AutoencoderFeatureSpace(), new SeriesFeatureSpace()];
 
-    /// <summary>The first provider that serves <paramref name="kind"/> and <paramref name="train"/>.</summary>
-    public static IFeatureSpaceProvider For(OutputKind kind, Dataset train)
+    /// <summary>The first provider that serves <paramref name="kind"/> and <paramref name="train"/>, or null (token sequences have none).</summary>
+    public static IFeatureSpaceProvider? Find(OutputKind kind, Dataset train)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return Providers.FirstOrDefault(p => p.Serves(kind, train))
-            ?? throw new ArgumentException($"No feature space serves {kind} data like '{train.Name}' ([{string.Join(", ", train.SampleShape)}]).", nameof(train));
+        return Providers.FirstOrDefault(p => p.Serves(kind, train));
     }
+
+    /// <summary>The first provider that serves <paramref name="kind"/> and <paramref name="train"/>.</summary>
+    public static IFeatureSpaceProvider For(OutputKind kind, Dataset train) =>
+        Find(kind, train)
+            ?? throw new ArgumentException($"No feature space serves {kind} data like '{train.Name}' ([{string.Join(", ", train.SampleShape)}]).", nameof(train));
 }
 
 /// <summary>Points are their own features.</summary>

@@ -66,8 +66,7 @@ public static class RunLoader
         if (manifest.Source == ModelImport.OnnxSource) return LoadOnnx(run, manifest);
         var latest = Checkpoint.FindLatest(run) ?? throw new InvalidDataException($"{run.Root}: the run has no checkpoint yet");
         var model = manifest.Config.Model;
-        if (model.IsTokenSequence)
-            throw new NotSupportedException($"{run.Root}: a {model.Family} token-sequence run; evaluate, stability, explain and audit do not open token runs yet (their samples are in each checkpoint's samples.txt and NLL-oracle in history.jsonl)");
+        if (model.IsTokenSequence) return LoadTokens(run, manifest, latest.Latest.Step, latest.Folder);
         if (model.IsSeries)
         {
             // The recurrent discriminator scores steps, not samples, so the run exposes the generator only.
@@ -99,6 +98,24 @@ public static class RunLoader
         ModuleWeights.Load(vae, Path.Combine(latest.Folder, "vae.safetensors"));
         vae.eval();
         return new LoadedRun(run, manifest, latest.Latest.Step, latest.Folder, vae, null, false);
+    }
+
+    /// <summary>Opens a token language model (mle, seqgan) as a <see cref="TokenSampler"/> over its data's vocabulary.</summary>
+    static LoadedRun LoadTokens(RunDirectory run, RunManifest manifest, long step, string folder)
+    {
+        var vocabulary = GenAudit.Data.DatasetRegistry.Vocabulary(manifest.Config.Data, manifest.Config.DataOptions());
+        var generator = new TokenGenerator(manifest.Config.Model);
+        try
+        {
+            ModuleWeights.Load(generator, Path.Combine(folder, "generator.safetensors"));
+            generator.eval();
+            return new LoadedRun(run, manifest, step, folder, new TokenSampler(generator, vocabulary), null, false);
+        }
+        catch
+        {
+            generator.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Opens an imported ONNX run: verifies the copy against the manifest's SHA-256 and re-checks the graph.</summary>

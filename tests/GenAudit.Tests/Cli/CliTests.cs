@@ -18,18 +18,71 @@ public class CliTests
     }
 
     [Fact]
-    public void ATokenRunIsRefusedByTheMeasurementVerbsWithExitTwo()
+    public void ATokenRunGeneratesTextAndIsEvaluatedAndMeasuredForStability()
     {
         using var temp = new TempRun();
         var run = temp.Sub("words");
         var (trained, output) = Run("train", "--data", "words", "--model", "mle", "--steps", "2", "--batch", "8", "--out", run);
         Assert.True(trained == 0, output);
-        foreach (var verb in new[] { "evaluate", "stability", "audit" })
-        {
-            var (code, message) = verb == "evaluate" ? Run(verb, "--run", run) : Run(verb, "--run", run, "--out", temp.Sub(verb));
-            Assert.Equal(2, code);
-            Assert.Contains("do not open token runs yet", message);
-        }
+
+        var samples = Path.Combine(temp.Path, "samples.txt");
+        var (generated, generateOutput) = Run("generate", "--run", run, "-n", "7", "--out", samples);
+        Assert.True(generated == 0, generateOutput);
+        var lines = File.ReadAllLines(samples);
+        Assert.Equal(7, lines.Length);
+        Assert.All(lines, line => Assert.Matches("^[a-z]*$", line));
+        Assert.Equal(2, Run("generate", "--run", run, "-n", "7", "--out", Path.Combine(temp.Path, "grid.png")).Code);
+
+        var json = Path.Combine(temp.Path, "evaluate.json");
+        var (evaluated, evaluateOutput) = Run("evaluate", "--run", run, "-n", "20", "--json", json);
+        Assert.True(evaluated == 0, evaluateOutput);
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        foreach (var key in new[] { "bleu.2", "bleu.5", "selfBleu.2", "selfBleu.5", "distinct.1", "nll.test", "copies.verbatim.train", "copies.verbatim.test" })
+            Assert.True(document.RootElement.TryGetProperty(key, out _), key);
+        Assert.False(document.RootElement.TryGetProperty("nll.oracle", out _));
+
+        var stabilityJson = Path.Combine(temp.Path, "stability.json");
+        var (stable, stabilityOutput) = Run("stability", "--run", run, "-n", "20", "--eps", "0.1", "--json", stabilityJson);
+        Assert.True(stable == 0, stabilityOutput);
+        using var stability = System.Text.Json.JsonDocument.Parse(File.ReadAllText(stabilityJson));
+        Assert.Equal(1.0, stability.RootElement.GetProperty("repeat").GetDouble());
+        foreach (var key in new[] { "local.0.1.edit", "local.0.1.jaccard", "independent.edit", "independent.jaccard", "determinism.seed.maxAbsDiff" })
+            Assert.True(stability.RootElement.TryGetProperty(key, out _), key);
+
+    }
+
+    [Fact]
+    public void ATokenRunIsAuditedWithTextKeysAndItsSamplesAreEscapedInTheReport()
+    {
+        // Every word of this text is markup, so every generated sample is; the report must show it as text.
+        using var temp = new TempRun();
+        var text = Path.Combine(temp.Path, "markup.txt");
+        File.WriteAllLines(text, Enumerable.Range(0, 60).Select(i => $"<b>{i % 9} & </b> \"q\" <script>"));
+        var run = temp.Sub("markup");
+        var (trained, output) = Run("train", "--data", "text:" + text, "--model", "mle", "--steps", "2", "--batch", "8", "--out", run);
+        Assert.True(trained == 0, output);
+        var policy = Path.Combine(temp.Path, "policy.json");
+        File.WriteAllText(policy, """{ "bleu.2": { "min": 0 }, "local.0.03.edit": { "min": 0 }, "copies.verbatim.train": { "max": 1 }, "fid": { "max": 10 }, "local.0.03.ssim": { "min": 0.5 }, "explainability.margin": { "min": 0.1 } }""");
+
+        var folder = temp.Sub("audit");
+        var (audited, auditOutput) = Run("audit", "--run", run, "--quick", "-n", "20", "--policy", policy, "--out", folder);
+        Assert.True(audited == 0, auditOutput);
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var status = summary.RootElement.GetProperty("verdicts").EnumerateArray().ToDictionary(v => v.GetProperty("key").GetString()!, v => v.GetProperty("status").GetString());
+        Assert.Equal("pass", status["bleu.2"]);
+        Assert.Equal("pass", status["local.0.03.edit"]);
+        Assert.Equal("pass", status["copies.verbatim.train"]);
+        Assert.Equal("notApplicable", status["fid"]);
+        Assert.Equal("notApplicable", status["local.0.03.ssim"]);
+        Assert.Equal("notApplicable", status["explainability.margin"]);
+
+        var html = File.ReadAllText(Path.Combine(folder, "report.html"));
+        var samples = System.Text.RegularExpressions.Regex.Match(html, "<ol class=\"text-samples\">(.*?)</ol>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(samples.Success, "no text samples in the report");
+        Assert.Contains("&lt;", samples.Groups[1].Value);
+        Assert.DoesNotContain("<b>", samples.Groups[1].Value);
+        Assert.DoesNotContain("<script>", samples.Groups[1].Value);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "<script>"));   // the report's own image check
     }
 
     [Fact]
