@@ -306,7 +306,8 @@ public sealed class CountNovelty : Curiosity
     {
         if (_filled == 0) return ones([x.shape[0]], dtype: x.dtype, device: x.device);   // nothing counted yet: 1 everywhere, no gradient
         var memory = _memory.narrow(0, 0, _filled);                                  // (n, D)
-        var squared = (x.unsqueeze(1) - memory.unsqueeze(0)).pow(2).sum(2);          // (B, n)
+        // ‖x − m‖² = ‖x‖² + ‖m‖² − 2x·m: one matrix product instead of a (B, n, D) difference tensor.
+        var squared = (x.pow(2).sum(1, keepdim: true) + memory.pow(2).sum(1).unsqueeze(0) - 2 * x.matmul(memory.t())).clamp_min(0);   // (B, n)
         var count = (squared / (-2 * _bandwidth * _bandwidth)).exp().sum(1);         // (B,)
         return (count + 1).rsqrt();
     }
