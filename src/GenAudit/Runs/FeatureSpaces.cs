@@ -23,7 +23,7 @@ public interface IFeatureSpaceProvider
 /// <summary>The feature-space providers, most specific first.</summary>
 public static class FeatureSpaces
 {
-    static readonly IFeatureSpaceProvider[] Providers = [new PointFeatureSpace(), new ClassifierFeatureSpace(), new AutoencoderFeatureSpace()];
+    static readonly IFeatureSpaceProvider[] Providers = [new PointFeatureSpace(), new StackedMnistFeatureSpace(), new ClassifierFeatureSpace(), new AutoencoderFeatureSpace()];
 
     /// <summary>The first provider that serves <paramref name="kind"/> and <paramref name="train"/>.</summary>
     public static IFeatureSpaceProvider For(OutputKind kind, Dataset train)
