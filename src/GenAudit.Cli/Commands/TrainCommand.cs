@@ -26,7 +26,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Data to train on.</summary>
         [CommandOption("--data <DATA>")]
-        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
+        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | mnist | stacked-mnist (three digits as channels, 1,000 modes) | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
         public string? Data { get; init; }
 
         /// <summary>Image size for folders.</summary>
