@@ -114,7 +114,7 @@ static class ModeCollapseBenchmark
         AtomicFile.WriteAllText(output, text.ToString());
     }
 
-    static string MeanSe(List<double> values, string format)
+    internal static string MeanSe(List<double> values, string format)
     {
         var finite = values.Where(double.IsFinite).ToList();
         if (finite.Count == 0) return "n/a";

@@ -15,6 +15,8 @@ if (args.Length > 0 && args[0] == "demo-quality") return GenAudit.Benchmarks.Dem
 if (args.Length > 0 && args[0] == "training-overhead") return GenAudit.Benchmarks.TrainingOverhead.Run(args[1..]);
 if (args.Length > 0 && args[0] == "numerics-probe") return GenAudit.Benchmarks.NumericsProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "mode-collapse") return GenAudit.Benchmarks.ModeCollapseBenchmark.Run(args[1..]);
+// The curiosity table (issue #14): dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- curiosity --seeds 3 --steps 20000
+if (args.Length > 0 && args[0] == "curiosity") return GenAudit.Benchmarks.CuriosityBenchmark.Run(args[1..]);
 // Fuzzing every reader of outside data: dotnet run -c Release --project benchmarks/GenAudit.Benchmarks -- fuzz --iterations 2000
 // Two concurrent trains and a train beside a CPU hog, with and without OMP_WAIT_POLICY=PASSIVE (needs an idle machine): ... -- busy-machine
 if (args.Length > 0 && args[0] == "busy-machine") return GenAudit.Benchmarks.BusyMachine.Run(args[1..]);

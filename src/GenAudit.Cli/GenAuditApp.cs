@@ -40,6 +40,8 @@ public static class GenAuditApp
                 .WithExample("train", "--data", "fashion-mnist", "--model", "cvae", "--epochs", "5", "--out", "runs/fashion-cvae")
                 .WithExample("train", "--data", "oracle", "--model", "seqgan", "--rollouts", "16", "--out", "runs/oracle-seqgan")
                 .WithExample("train", "--data", "brown", "--model", "mle", "--out", "runs/brown")
+                .WithExample("train", "--data", "ring8", "--loss", "ns", "--curiosity", "rnd", "--out", "runs/ring8-curious")
+                .WithExample("train", "--data", "stacked-mnist", "--curiosity", "rnd", "--pack", "2", "--out", "runs/stacked-mnist")
                 .WithExample("train", "--out", "runs/mnist", "--resume", "--steps", "6000");
             Verb<GenerateCommand>("generate")
                 .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, a .csv of 2D points, or a .txt of token sequences.")

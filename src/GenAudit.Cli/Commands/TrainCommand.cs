@@ -26,7 +26,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Data to train on.</summary>
         [CommandOption("--data <DATA>")]
-        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | brown (Brown corpus sentences, words) | text:FILE (your UTF-8 text, one sequence a line, words) | sines (TimeGAN's 5-feature sines, length 24) | series:FILE.csv (rows = time steps, columns = features) | mnist | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
+        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | brown (Brown corpus sentences, words) | text:FILE (your UTF-8 text, one sequence a line, words) | sines (TimeGAN's 5-feature sines, length 24) | series:FILE.csv (rows = time steps, columns = features) | mnist | stacked-mnist (three digits as channels, 1,000 modes) | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
         public string? Data { get; init; }
 
         /// <summary>Image size for folders.</summary>
@@ -113,6 +113,26 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
         [CommandOption("--l2 <W>")]
         [Description("L2 penalty on the weights of every network. Default: 0.")]
         public double? L2 { get; init; }
+
+        /// <summary>Curiosity bonus.</summary>
+        [CommandOption("--curiosity <KIND>")]
+        [Description("GANs: reward the generator for novel samples. rnd (random network distillation, Burda et al. 2018) | count (kernel pseudo-count over the last 2,048 samples; points only) | none. Default: none.")]
+        public string? Curiosity { get; init; }
+
+        /// <summary>Curiosity weight.</summary>
+        [CommandOption("--curiosity-weight <LAMBDA>")]
+        [Description("Weight λ of the normalised novelty bonus in the generator loss (loss − λ·bonus). Default: 1.")]
+        public double? CuriosityWeight { get; init; }
+
+        /// <summary>Mode-seeking weight.</summary>
+        [CommandOption("--mode-seeking <LAMBDA>")]
+        [Description("GANs: weight of MSGAN's mode-seeking term 1/(mean|G(z1)−G(z2)| / mean|z1−z2| + 1e-5) (Mao et al. 2019). Default: 0 (off).")]
+        public double? ModeSeeking { get; init; }
+
+        /// <summary>PacGAN packing.</summary>
+        [CommandOption("--pack <M>")]
+        [Description("Unconditional GANs: PacGAN packing (Lin et al. 2018), the discriminator scores M samples concatenated: 2 | 3 | 4. Default: 1 (off).")]
+        public int? Pack { get; init; }
 
         /// <summary>Step count.</summary>
         [CommandOption("--steps <N>")]
@@ -311,9 +331,19 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
         };
         var likelihood = s.Likelihood is null ? defaults.Model.Likelihood : ParseEnum<VaeLikelihood>(s.Likelihood, "--likelihood", "bernoulli, gaussian");
         bool gan = family is ModelFamily.Gan or ModelFamily.Cgan;
+        if (s.CuriosityWeight is not null && s.Curiosity is null or "none")
+            throw new ArgumentException("--curiosity-weight needs --curiosity rnd or count");
+        var curiosity = s.Curiosity is null || s.Curiosity.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : new CuriosityOptions
+        {
+            Kind = ParseEnum<CuriosityKind>(s.Curiosity, "--curiosity", "rnd, count, none"),
+        };
+        if (curiosity is not null && s.CuriosityWeight is { } curiosityWeight) curiosity = curiosity with { Weight = curiosityWeight };
         var config = defaults with
         {
             Data = data,
+            Curiosity = curiosity,
+            ModeSeekingWeight = s.ModeSeeking ?? 0,
+            Pack = s.Pack ?? 1,
             ImageSize = s.ImageSize ?? defaults.ImageSize,
             Rgb = s.Rgb ?? false,
             Model = defaults.Model with

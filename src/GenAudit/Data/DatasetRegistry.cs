@@ -41,7 +41,7 @@ public sealed record DatasetOptions
 public static class DatasetRegistry
 {
     /// <summary>The accepted forms of a dataset spec, for help texts and errors.</summary>
-    public const string Forms = "ring8, grid25, mnist, fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), brown (Brown corpus sentences, words), text:FILE (your text, one sequence a line, words), sines (TimeGAN's multivariate sines), series:FILE.csv (a multivariate series, one row per step), or a folder with one subfolder of PNG/JPEG images per class";
+    public const string Forms = "ring8, grid25, mnist, stacked-mnist (three digits as channels, 1,000 modes), fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), brown (Brown corpus sentences, words), text:FILE (your text, one sequence a line, words), sines (TimeGAN's multivariate sines), series:FILE.csv (a multivariate series, one row per step), or a folder with one subfolder of PNG/JPEG images per class";
 
     /// <summary>True when <paramref name="spec"/> names real-valued series (sines, series:FILE.csv), which recurrent GANs train on.</summary>
     public static bool IsSeries(string spec)
@@ -104,6 +104,7 @@ public static class DatasetRegistry
             return SeriesCsv.Load(file, options.Split, options.SeriesWindow);
         }
         if (trimmed.Equals("mnist", StringComparison.OrdinalIgnoreCase)) return MnistEmbedded.Load(options.Split);
+        if (trimmed.Equals(StackedMnist.Name, StringComparison.OrdinalIgnoreCase)) return StackedMnist.Load(options.Split);
         if (trimmed.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase)) return FashionMnist.Load(options.Split);
         if (trimmed.StartsWith("fashion-mnist:", StringComparison.OrdinalIgnoreCase))
         {

@@ -11,7 +11,11 @@ namespace GenAudit.Metrics;
 /// <param name="ReverseKl">KL(q ‖ uniform) in nats, q the histogram of high-quality samples over modes; [0, ln M], lower is better; null when no sample is high quality.</param>
 /// <param name="ModeHistogram">Number of high-quality samples assigned to each mode.</param>
 /// <param name="SampleCount">Number of samples N.</param>
-public sealed record ModeCoverageResult(int ModesCaptured, int ModeCount, double HighQualityFraction, double? ReverseKl, long[] ModeHistogram, int SampleCount);
+public sealed record ModeCoverageResult(int ModesCaptured, int ModeCount, double HighQualityFraction, double? ReverseKl, long[] ModeHistogram, int SampleCount)
+{
+    /// <summary>False when every sample is assigned a mode and there is no quality threshold (Stacked MNIST); then <see cref="HighQualityFraction"/> is 1 by construction and not reported.</summary>
+    public bool QualityMeasured { get; init; } = true;
+}
 
 /// <summary>
 /// Modes captured, high-quality fraction and reverse KL for mixtures of isotropic Gaussians such as

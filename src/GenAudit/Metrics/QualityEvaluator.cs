@@ -148,7 +148,7 @@ public sealed record QualityEvaluation(
             ["isScore"] = InceptionScore?.Mean,
             ["isScore.std"] = InceptionScore is { Splits: > 1 } score ? score.StandardDeviation : null,
             ["modes.captured"] = Modes?.ModesCaptured,
-            ["modes.highQuality"] = Modes?.HighQualityFraction,
+            ["modes.highQuality"] = Modes is { QualityMeasured: true } ? Modes.HighQualityFraction : null,
             ["modes.reverseKl"] = Modes?.ReverseKl,
             ["classes.covered"] = Classes?.ClassesCovered,
             ["classes.kl"] = Classes?.KlToReal,
@@ -180,7 +180,8 @@ public sealed record QualityEvaluation(
         "kid.std" when Kid.StandardDeviation is null => "every KID subset is the whole sample, so there is no spread over subsets",
         "isScore" or "isScore.std" when InceptionScore is null => "the feature space has no classifier (unlabelled data or 2D points), so there are no class probabilities",
         "isScore.std" when InceptionScore is { Splits: <= 1 } => "the score was computed in one split",
-        "modes.captured" or "modes.highQuality" or "modes.reverseKl" when Modes is null => "modes are scored for known 2D mixtures (ring8, grid25) only",
+        "modes.captured" or "modes.highQuality" or "modes.reverseKl" when Modes is null => "modes are scored for known 2D mixtures (ring8, grid25) and Stacked MNIST only",
+        "modes.highQuality" when Modes is { QualityMeasured: false } => "Stacked MNIST assigns every sample a mode (its three classified digits); there is no quality threshold",
         "modes.reverseKl" when Modes is { ReverseKl: null } => "no generated sample lies near a mode, so the mode histogram is empty (modes.highQuality is 0)",
         "classes.covered" or "classes.kl" when Classes is null => "class coverage needs class labels and a feature classifier",
         "conditionAccuracy" when ConditionAccuracy is null => "the model is unconditional, or there is no classifier to check its conditions",
@@ -324,6 +325,8 @@ public sealed class QualityEvaluator
             modesOfRows = rows => ModeCoverage.Compute(points.index_select(0, rows), means, mixture.Std);
             if (model.ConditionCount == mixture.ModeCount) predicted = mixture.NearestMode(points);
         }
+        // Stacked MNIST: the extractor's classes are the 1,000 digit triples (StackedMnistFeatureSpace).
+        if (predicted is not null && StackedMnist.Is(train) && extractor.ClassCount == StackedMnist.ModeCount) modes = StackedMnistModes.Compute(predicted);
         Tensor? requestedTensor = null;
         if (requested is not null && predicted is not null && model.ConditionCount == ClassCountOf(mixture))
         {
@@ -469,6 +472,12 @@ public sealed class QualityEvaluator
             var probabilities = tensor(candidateProbabilities, [n, extractor.ClassCount]);      // (n, K)
             values["isScore"] = InceptionScore.Compute(probabilities, Math.Min(options.InceptionScoreSplits, n)).Mean;
             var predicted = probabilities.argmax(1);                                            // (n,)
+            if (StackedMnist.Is(train) && extractor.ClassCount == StackedMnist.ModeCount)
+            {
+                var stacked = StackedMnistModes.Compute(predicted);
+                values["modes.captured"] = stacked.ModesCaptured;
+                values["modes.reverseKl"] = stacked.ReverseKl!.Value;
+            }
             if (train.Labels is not null && train.ClassNames.Count == extractor.ClassCount)
             {
                 var classes = ClassCoverage.Compute(predicted, TrainingClassWeights(), options.Classes);

@@ -42,6 +42,12 @@ public sealed record HistoryEntry
     public double? Entropy { get; init; }
     /// <summary>SeqGAN: discriminator accuracy on the last real and generated batches, in [0, 1].</summary>
     public double? DAccuracy { get; init; }
+    /// <summary>Curious GANs: mean raw novelty of the generator's batch (RND: ‖g(x) − f(x)‖²/k; count: 1/√(1 + n̂)), before the novelty model's update.</summary>
+    public double? Novelty { get; init; }
+    /// <summary>Curious GANs with RND: the predictor's mean squared error on the generator's batch, before its step.</summary>
+    public double? PredictorLoss { get; init; }
+    /// <summary>Curious GANs: λ·|mean bonus| / (|adversarial loss| + λ·|mean bonus|), the bonus's share of the generator loss, in [0, 1].</summary>
+    public double? BonusShare { get; init; }
     /// <summary>Generator (or VAE) learning rate.</summary>
     public double LrG { get; init; }
     /// <summary>Discriminator learning rate.</summary>

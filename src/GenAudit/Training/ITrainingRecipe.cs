@@ -53,6 +53,7 @@ public sealed class StepMetrics(Dictionary<string, double> values, double lrG, d
         DReal = Get("dReal"), DFake = Get("dFake"), Penalty = Get("penalty"),
         Loss = Get("loss"), Recon = Get("recon"), Kl = Get("kl"),
         NllOracle = Get("nllOracle"), Reward = Get("reward"), Entropy = Get("entropy"), DAccuracy = Get("dAccuracy"),
+        Novelty = Get("novelty"), PredictorLoss = Get("predictorLoss"), BonusShare = Get("bonusShare"),
         LrG = lrG, LrD = lrD, Seconds = Math.Round(seconds, 3),
     };
 

@@ -292,16 +292,17 @@ public sealed class Trainer : IDisposable
         readonly Device _device;
         readonly GanGenerator _generator;
         readonly GanGenerator? _ema;
-        readonly GanDiscriminator _discriminator;
+        readonly nn.Module<Tensor, Tensor?, Tensor> _discriminator;   // GanDiscriminator, or PackedDiscriminator with --pack
         readonly Adam _optimizerG;
         readonly Adam _optimizerD;
+        readonly Curiosity? _curiosity;
 
         public GanStepper(TrainingConfig config, Device device)
         {
             _config = config;
             _device = device;
             _generator = new GanGenerator(config.Model).to(device);
-            _discriminator = new GanDiscriminator(config.Model).to(device);
+            _discriminator = config.Pack > 1 ? new PackedDiscriminator(config.Model, config.Pack).to(device) : new GanDiscriminator(config.Model).to(device);
             if (config.EmaDecay > 0)
             {
                 _ema = new GanGenerator(config.Model).to(device);
@@ -310,6 +311,8 @@ public sealed class Trainer : IDisposable
             }
             _optimizerG = optim.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
             _optimizerD = optim.Adam(_discriminator.parameters(), config.LearningRateD, config.Beta1, config.Beta2);
+            // Built last, so that runs without curiosity draw the same initial weights as before it existed.
+            if (config.Curiosity is { } curiosity) _curiosity = Curiosity.Create(curiosity, config.Model, device);
         }
 
         public IGenerativeModel? Sampler => _ema ?? _generator;
@@ -365,14 +368,24 @@ public sealed class Trainer : IDisposable
             }
 
             var zG = torch.randn([batch, latent], generator: random.For(step, StepRandom.Stream.GeneratorLatent), device: _device);
-            var scoreG = _discriminator.call(_generator.call(zG, labels), labels);
+            var fakeG = _generator.call(zG, labels);
+            var scoreG = _discriminator.call(fakeG, labels);
             var lossG = Losses.Generator(_config.Loss, scoreG);
+            var adversarialG = lossG;
+            if (_config.ModeSeekingWeight > 0) lossG = lossG + _config.ModeSeekingWeight * ModeSeeking.Term(fakeG, zG);
+            Tensor? bonus = null;
+            if (_curiosity is not null)
+            {
+                bonus = _curiosity.Bonus(fakeG).mean();
+                lossG = lossG - _config.Curiosity!.Weight * bonus;
+            }
             if (_config.L1Weight > 0 || _config.L2Weight > 0) lossG = lossG + Regularisers.WeightPenalty(_generator, _config.L1Weight, _config.L2Weight);
             _optimizerG.zero_grad();
             lossG.backward();
             double gradNormG = measureGradients ? GradientNorm(_generator) : 0;
             _optimizerG.step();
             if (_ema is not null) Ema.Update(_ema, _generator, _config.EmaDecay);
+            var curious = _curiosity?.Learn(fakeG);
             _generator.eval();
             _discriminator.eval();
 
@@ -389,6 +402,13 @@ public sealed class Trainer : IDisposable
                 values["gradNormG"] = gradNormG;
             }
             if (_config.R1Gamma > 0 || _config.EffectiveGradientPenalty > 0) values["penalty"] = penalty.item<float>();
+            if (curious is not null)
+            {
+                values["novelty"] = curious.MeanNovelty;
+                if (curious.PredictorLoss is { } predictorLoss) values["predictorLoss"] = predictorLoss;
+                double weighted = _config.Curiosity!.Weight * bonus!.item<float>(), adversarial = adversarialG.item<float>();
+                values["bonusShare"] = weighted == 0 ? 0 : Math.Abs(weighted) / (Math.Abs(adversarial) + Math.Abs(weighted));
+            }
             return new StepMetrics(values, _config.LearningRateG * lrScale, _config.LearningRateD * lrScale);
         }
 
@@ -408,8 +428,9 @@ public sealed class Trainer : IDisposable
 
         public IReadOnlyList<NetworkDescription> Describe()
         {
-            var list = new List<NetworkDescription> { _generator.Describe(), _discriminator.Describe() };
+            var list = new List<NetworkDescription> { _generator.Describe(), ((IDescribedNetwork)_discriminator).Describe() };
             if (_ema is not null) list.Add(_generator.Describe() with { Name = "generator_ema" });
+            if (_curiosity is not null) list.AddRange(_curiosity.Describe());
             return list;
         }
 
@@ -418,25 +439,31 @@ public sealed class Trainer : IDisposable
             var writers = new Dictionary<string, Action<string>>
             {
                 ["generator.safetensors"] = p => ModuleWeights.Save(_generator, p),
-                ["discriminator.safetensors"] = p => ModuleWeights.Save(_discriminator, p),
+                [DiscriminatorFile] = p => ModuleWeights.Save(_discriminator, p),
                 ["optimizer_g.bin"] = p => Checkpoint.SaveOptimizer(_optimizerG, p),
                 ["optimizer_d.bin"] = p => Checkpoint.SaveOptimizer(_optimizerD, p),
             };
             if (_ema is not null) writers["generator_ema.safetensors"] = p => ModuleWeights.Save(_ema, p);
+            if (_curiosity is not null) foreach (var (file, write) in _curiosity.Writers()) writers[file] = write;
             return writers;
         }
 
         public void Load(string folder)
         {
             ModuleWeights.Load(_generator, Path.Combine(folder, "generator.safetensors"));
-            ModuleWeights.Load(_discriminator, Path.Combine(folder, "discriminator.safetensors"));
+            ModuleWeights.Load(_discriminator, Path.Combine(folder, DiscriminatorFile));
+            _curiosity?.Load(folder);
             if (_ema is not null) ModuleWeights.Load(_ema, Path.Combine(folder, "generator_ema.safetensors"));
             Checkpoint.LoadOptimizer(_optimizerG, Path.Combine(folder, "optimizer_g.bin"));
             Checkpoint.LoadOptimizer(_optimizerD, Path.Combine(folder, "optimizer_d.bin"));
         }
 
+        // A packed discriminator scores packs, not samples: its own file name keeps RunLoader from opening it as a per-sample one.
+        string DiscriminatorFile => _config.Pack > 1 ? "discriminator_packed.safetensors" : "discriminator.safetensors";
+
         public void Dispose()
         {
+            _curiosity?.Dispose();
             _optimizerG.Dispose();
             _optimizerD.Dispose();
             _generator.Dispose();

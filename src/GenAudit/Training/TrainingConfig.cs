@@ -108,6 +108,15 @@ public sealed record TrainingConfig
     /// <summary>Discriminator updates per generator update. Defaults to 5 for WGAN-GP and 1 otherwise.</summary>
     public int? DiscriminatorSteps { get; init; }
 
+    /// <summary>GANs: a novelty bonus for the generator (<see cref="CuriosityOptions"/>); null (the default, and what manifests written before it read as) is none.</summary>
+    public CuriosityOptions? Curiosity { get; init; }
+
+    /// <summary>GANs: weight λ of MSGAN's mode-seeking term (Mao et al. 2019, <see cref="ModeSeeking"/>) in the generator loss; 0 (the default) disables it.</summary>
+    public double ModeSeekingWeight { get; init; }
+
+    /// <summary>GANs: PacGAN packing degree m (Lin et al. 2018): the discriminator scores m samples concatenated (<see cref="Packing"/>); 1 (the default) is no packing.</summary>
+    public int Pack { get; init; } = 1;
+
     /// <summary>VAE: weight β of the KL term in the ELBO (Higgins et al. 2017); 1 is the plain ELBO.</summary>
     public double VaeBeta { get; init; } = 1.0;
 
@@ -168,6 +177,15 @@ public sealed record TrainingConfig
             ? $"a {Model.Family} run needs series settings (TrainingConfig.Series)"
             : $"series settings apply to recurrent GANs (--model rcgan, crnngan), not {Model.Family}");
         Series?.Validate();
+        Check(Model.IsGan || (Curiosity is null && ModeSeekingWeight == 0 && Pack == 1),
+            "--curiosity, --mode-seeking and --pack apply to GANs (--model gan or cgan) only");
+        Curiosity?.Validate(Model);
+        Check(ModeSeekingWeight >= 0 && double.IsFinite(ModeSeekingWeight), $"--mode-seeking must be a finite number ≥ 0, got {ModeSeekingWeight}");
+        Check(ModeSeekingWeight == 0 || BatchSize >= 4, $"--mode-seeking pairs the two halves of a batch; --batch must be at least 4, got {BatchSize}");
+        Check(Pack is >= 1 and <= 4, $"--pack must be 1 (off), 2, 3 or 4, got {Pack}");
+        Check(Pack == 1 || BatchSize % Pack == 0, $"--pack {Pack} groups the batch into packs of {Pack}; --batch ({BatchSize}) must be a multiple of {Pack}");
+        Check(Pack == 1 || !Model.IsConditional, "--pack applies to unconditional GANs (--model gan); a packed discriminator has no single label to project");
+        Check(Pack == 1 || EffectiveGradientPenalty == 0, "--pack with a gradient penalty (--gp, wgan-gp) is not supported: the penalty's gradient norm is per sample, not per pack; use --r1 or --loss ns/hinge");
         if (Model.Family == ModelFamily.SeqGan)
             Check(Sequence!.PretrainGeneratorSteps + Sequence.PretrainDiscriminatorSteps < Steps,
                 $"--steps ({Steps}) counts SeqGAN's pre-training too and must exceed --pretrain-g + --pretrain-d ({Sequence.PretrainGeneratorSteps} + {Sequence.PretrainDiscriminatorSteps}) to leave adversarial steps");
