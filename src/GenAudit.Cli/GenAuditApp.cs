@@ -85,6 +85,7 @@ public static class GenAuditApp
                 .WithExample("silo", "--artifacts", "/shared/genaudit", "--redis", "10.0.0.5:6379");
             Verb<SweepItemCommand>("sweep-item")
                 .WithDescription("Internal: run one prepared sweep item (genaudit sweep starts one per worker process).")
+                .WithExample("sweep-item", "--item", "sweeps/mode-collapse/items/0123456789abcdef")
                 .IsHidden();
             Verb<DemoCommand>("demo")
                 .WithDescription("Train a DCGAN on the embedded MNIST and a GAN on ring8, and write their sample grids.")
