@@ -2,6 +2,7 @@ using System.Text.Json;
 using GenAudit.Application;
 using GenAudit.Core;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -19,6 +20,7 @@ public static class ClusterSweep
     public static IHost BuildClient(string? redis, IReadOnlyList<int> gatewayPorts)
     {
         var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleansClient(client =>
         {
             if (redis is not null)

@@ -3,6 +3,7 @@ using GenAudit.Application;
 using GenAudit.Audit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Storage;
@@ -98,6 +99,8 @@ public static class SiloSetup
     public static IHost BuildHost(SiloOptions options)
     {
         var builder = Host.CreateApplicationBuilder();
+        // Orleans logs every connection at Information; a silo's console shows warnings and errors only.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleans(silo => Configure(silo, options));
         return builder.Build();
     }
