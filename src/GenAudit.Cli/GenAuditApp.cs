@@ -81,6 +81,19 @@ public static class GenAuditApp
                 .WithDescription("Import an ONNX generator (black box) or a PyTorch state dict into a built-in architecture as a run directory.")
                 .WithExample("import", "--onnx", "g.onnx", "--latent", "64", "--out", "runs/theirs")
                 .WithExample("import", "--pytorch", "G.pt", "--arch", "gan:conv:latent=64,width=64,shape=1x28x28", "--out", "runs/g");
+            Verb<SweepCommand>("sweep")
+                .WithDescription("Train a grid of recipes × seeds from a sweep file and run evaluate, stability or audit on each result, in worker processes or on a cluster (--cluster); one table.")
+                .WithExample("sweep", "--spec", "docs/examples/mode-collapse.sweep.json", "--out", "sweeps/mode-collapse", "--workers", "2")
+                .WithExample("sweep", "--spec", "sweep.json", "--out", "sweeps/s", "--cluster", "--gateways", "30000,30001");
+            Verb<SiloCommand>("silo")
+                .WithDescription("Run an Orleans silo that executes sweep items until stopped (localhost clustering, or --redis HOST:PORT).")
+                .WithExample("silo", "--artifacts", "/shared/genaudit")
+                .WithExample("silo", "--artifacts", "/shared/genaudit", "--port", "11112", "--gateway", "30001")
+                .WithExample("silo", "--artifacts", "/shared/genaudit", "--redis", "10.0.0.5:6379");
+            Verb<SweepItemCommand>("sweep-item")
+                .WithDescription("Internal: run one prepared sweep item (genaudit sweep starts one per worker process).")
+                .WithExample("sweep-item", "--item", "sweeps/mode-collapse/items/0123456789abcdef")
+                .IsHidden();
             Verb<DemoCommand>("demo")
                 .WithDescription("Train a DCGAN on the embedded MNIST and a GAN on ring8, and write their sample grids.")
                 .WithExample("demo", "--out", "demo-out");

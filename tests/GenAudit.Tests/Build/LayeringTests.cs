@@ -12,7 +12,7 @@ static partial class Layering
     public static readonly IReadOnlyList<string[]> Order =
     [
         ["Core"], ["Data"], ["Models"], ["Training"], ["Interop"], ["Rendering"], ["Runs"],
-        ["Metrics", "Stability", "Explain"], ["Application"], ["Audit"], ["Cli"],
+        ["Metrics", "Stability", "Explain"], ["Application"], ["Audit"], ["Cluster"], ["Cli"],
     ];
 
     /// <summary>One reference from a lower (or sibling) area to a higher one.</summary>

@@ -93,7 +93,7 @@ public class CliTests
         app.Configure(config => config.ValidateExamples());
         Assert.True(app.Run(["--help"]) == 0, console.Output);
         Assert.Contains("train", console.Output);
-        foreach (var verb in new[] { "train", "generate", "evaluate", "stability", "explain", "latents", "audit", "calibrate", "import", "demo" })
+        foreach (var verb in new[] { "train", "generate", "evaluate", "stability", "explain", "latents", "audit", "calibrate", "import", "demo", "sweep", "silo", "sweep-item" })
         {
             var (code, output) = Run(verb, "--help");
             Assert.Equal(0, code);
@@ -117,6 +117,12 @@ public class CliTests
     [InlineData(new[] { "calibrate", "--quick" }, "--data is required")]
     [InlineData(new[] { "calibrate", "--data", "mnist", "--bank", "1" }, "--bank 1: give 2 to 20000 samples")]
     [InlineData(new[] { "calibrate", "--data", "no-such-data-set" }, "no-such-data-set")]
+    [InlineData(new[] { "sweep", "--out", "s" }, "--spec is required")]
+    [InlineData(new[] { "sweep", "--spec", "/no/such.sweep.json", "--out", "s" }, "/no/such.sweep.json: sweep file not found")]
+    [InlineData(new[] { "sweep", "--spec", "x.json", "--out", "s", "--cluster", "--workers", "2" }, "with --cluster the silos run the items")]
+    [InlineData(new[] { "sweep", "--spec", "x.json", "--out", "s", "--redis", "h:1" }, "--redis and --gateways apply with --cluster only")]
+    [InlineData(new[] { "silo" }, "--artifacts is required")]
+    [InlineData(new[] { "silo", "--artifacts", "a", "--redis", "localhost" }, "--redis 'localhost': give HOST:PORT")]
     public void BadInputExitsWithCodeTwoAndAClearMessage(string[] args, string expected)
     {
         var (code, output) = Run(args);

@@ -119,7 +119,7 @@ public class SharedOptionsTests
     {
         // Relaxed parsing lets an unknown option through ValidateExamples; this check does not.
         GenAuditApp.Create(new TestConsole(), null, out var verbs);
-        Assert.Equal(10, verbs.Count);
+        Assert.Equal(13, verbs.Count);
         foreach (var (verb, type) in verbs)
         {
             var known = VerbOptions.Names((VerbSettings)Activator.CreateInstance(type)!);

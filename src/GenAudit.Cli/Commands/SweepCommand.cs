@@ -1,0 +1,160 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using GenAudit.Application;
+using GenAudit.Cli.Infrastructure;
+using GenAudit.Cluster;
+using GenAudit.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace GenAudit.Cli.Commands;
+
+/// <summary>genaudit sweep: a grid of training recipes × seeds from a sweep file, run here in worker processes or on a cluster, into one table.</summary>
+public sealed class SweepCommand(IAnsiConsole console) : VerbCommand<SweepCommand.Settings>
+{
+    /// <summary>Options of <c>genaudit sweep</c>.</summary>
+    public sealed class Settings : VerbSettings
+    {
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new()
+        {
+            Out = new("Folder for sweep.md, sweep.json and, when run here, items/<key>/ (each item's run and result.json); a rerun skips finished items.", Folder: true, Required: true),
+        };
+
+        /// <summary>Sweep file.</summary>
+        [CommandOption("--spec <FILE>")]
+        [Description("Sweep file (docs/scaling.md#sweep-files): data × recipes × seeds and what to run on each result.")]
+        public string? Spec { get; init; }
+
+        /// <summary>Worker processes.</summary>
+        [CommandOption("--workers <N>")]
+        [Description("Worker processes on this machine, one item each at a time. Default: 1.")]
+        public int? Workers { get; init; }
+
+        /// <summary>Cluster mode.</summary>
+        [CommandOption("--cluster")]
+        [Description("Submit to running silos (genaudit silo) instead of worker processes.")]
+        public bool Cluster { get; init; }
+
+        /// <summary>Redis endpoint.</summary>
+        [CommandOption("--redis <HOST:PORT>")]
+        [Description("With --cluster: find the silos through Redis membership. Default: localhost gateways.")]
+        public string? Redis { get; init; }
+
+        /// <summary>Gateway ports.</summary>
+        [CommandOption("--gateways <PORTS>")]
+        [Description("With --cluster and no --redis: comma-separated gateway ports of local silos. Default: 30000.")]
+        public string? Gateways { get; init; }
+
+        /// <inheritdoc />
+        public override ValidationResult ValidateVerb()
+        {
+            if (string.IsNullOrWhiteSpace(Spec)) return ValidationResult.Error("--spec is required: the sweep file (docs/examples/mode-collapse.sweep.json)");
+            if (Workers is < 1 or > 256) return ValidationResult.Error($"--workers {Workers}: give 1 to 256 processes");
+            if (Cluster && Workers is not null) return ValidationResult.Error("--workers runs processes on this machine; with --cluster the silos run the items");
+            if (!Cluster && (Redis is not null || Gateways is not null)) return ValidationResult.Error("--redis and --gateways apply with --cluster only");
+            if (Redis is not null && Gateways is not null) return ValidationResult.Error("give --redis or --gateways, not both");
+            if (Gateways is not null && GatewayPorts(Gateways) is null) return ValidationResult.Error($"--gateways '{Gateways}': give comma-separated TCP ports, e.g. 30000,30001");
+            return ValidationResult.Success();
+        }
+
+        internal static int[]? GatewayPorts(string text)
+        {
+            var parts = text.Split(',', StringSplitOptions.TrimEntries);
+            var ports = new int[parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+                if (!int.TryParse(parts[i], out ports[i]) || ports[i] is < 1 or > 65535) return null;
+            return ports;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var spec = SweepSpec.Load(settings.Spec!);
+        var output = Path.GetFullPath(settings.Out!);
+        var progress = new Progress(console);
+        var items = spec.Items();
+        console.MarkupLineInterpolated($"Sweep [bold]{spec.Name}[/]: {items.Select(i => i.Key).Distinct().Count()} items ({spec.Data.Count} data × {spec.Recipes.Count} recipes × {spec.Seeds.Count} seeds), {spec.Threads} thread(s) each.");
+        SweepOutcome outcome;
+        try
+        {
+            if (settings.Cluster)
+            {
+                using var host = ClusterSweep.BuildClient(settings.Redis, Settings.GatewayPorts(settings.Gateways ?? "30000")!);
+                host.StartAsync(cancellationToken).GetAwaiter().GetResult();
+                try
+                {
+                    var grains = host.Services.GetRequiredService<IClusterClient>();
+                    outcome = ClusterSweep.RunAsync(grains, spec, output, progress, cancel: cancellationToken).GetAwaiter().GetResult();
+                }
+                finally
+                {
+                    host.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+                }
+            }
+            else
+            {
+                outcome = new LocalSweepRunner(settings.Workers ?? 1, WorkerCommand).Run(spec, new SweepFolder(output), progress, cancellationToken);
+            }
+        }
+        catch (SweepFailedException e)
+        {
+            console.MarkupLineInterpolated($"[red]sweep incomplete:[/] {e.Message}");
+            return ExitCode.Failed;
+        }
+        console.WriteLine(File.ReadAllText(outcome.Markdown));
+        console.MarkupLineInterpolated($"Ran {outcome.Ran} items, {outcome.Skipped} already done. Wrote [bold]{outcome.Markdown}[/] and {Path.GetFileName(outcome.Json)}.");
+        return ExitCode.Ok;
+    }
+
+    /// <summary>The command line of a worker: this program's sweep-item verb on one item folder.</summary>
+    internal static ProcessStartInfo WorkerCommand(string itemFolder)
+    {
+        var directory = Path.GetDirectoryName(typeof(SweepCommand).Assembly.Location)!;
+        var apphost = Path.Combine(directory, OperatingSystem.IsWindows() ? "GenAudit.Cli.exe" : "GenAudit.Cli");
+        var start = File.Exists(apphost)
+            ? new ProcessStartInfo(apphost)
+            : new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { ArgumentList = { Path.Combine(directory, "GenAudit.Cli.dll") } };
+        start.ArgumentList.Add("sweep-item");
+        start.ArgumentList.Add("--item");
+        start.ArgumentList.Add(itemFolder);
+        return start;
+    }
+
+    sealed class Progress(IAnsiConsole console) : IProgress<string>
+    {
+        public void Report(string value) => console.MarkupLineInterpolated($"[grey]{value}[/]");
+    }
+}
+
+/// <summary>genaudit sweep-item (internal): runs one prepared sweep item; the local sweep starts one per worker process.</summary>
+public sealed class SweepItemCommand(IAnsiConsole console) : VerbCommand<SweepItemCommand.Settings>
+{
+    /// <summary>Options of <c>genaudit sweep-item</c>.</summary>
+    public sealed class Settings : VerbSettings
+    {
+        /// <inheritdoc />
+        public override SharedOptions Shared { get; } = new();
+
+        /// <summary>Item folder.</summary>
+        [CommandOption("--item <DIR>")]
+        [Description("Item folder holding item.json, written by genaudit sweep.")]
+        public string? Item { get; init; }
+
+        /// <inheritdoc />
+        public override ValidationResult ValidateVerb() =>
+            string.IsNullOrWhiteSpace(Item) ? ValidationResult.Error("--item is required: an item folder written by genaudit sweep") : ValidationResult.Success();
+    }
+
+    /// <inheritdoc />
+    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var item = SweepFolder.ReadItem(settings.Item!);
+        var result = new SweepItemRunner(GenAudit.Audit.SweepAudit.Steps).Run(item, settings.Item!, cancellationToken);
+        console.WriteLine($"{item.Key}: {result.Values.Count} values in {result.Seconds:F1} s");
+        return ExitCode.Ok;
+    }
+}

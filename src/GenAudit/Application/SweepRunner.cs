@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Text;
+using GenAudit.Core;
+
+namespace GenAudit.Application;
+
+/// <summary>How a sweep ended: items run now, items skipped because an earlier run finished them, and the table files.</summary>
+/// <param name="Ran">Items run by this call.</param>
+/// <param name="Skipped">Items whose result.json already existed.</param>
+/// <param name="Markdown">Path of sweep.md.</param>
+/// <param name="Json">Path of sweep.json.</param>
+public sealed record SweepOutcome(int Ran, int Skipped, string Markdown, string Json);
+
+/// <summary>
+/// The output folder of a sweep: items/&lt;key&gt;/ holds each item's description, run and result.
+/// Done means result.json exists; everything is written atomically, so a sweep killed at any point
+/// resumes by running only the items without a result.
+/// </summary>
+public sealed class SweepFolder(string root)
+{
+    /// <summary>The folder.</summary>
+    public string Root { get; } = Path.GetFullPath(root);
+
+    /// <summary>An item's folder.</summary>
+    public string ItemFolder(string key) => Path.Combine(Root, "items", key);
+
+    /// <summary>Writes every item's item.json (unchanged items keep theirs) and returns the distinct items, first occurrence first.</summary>
+    public IReadOnlyList<SweepItem> Prepare(IReadOnlyList<SweepItem> items)
+    {
+        var distinct = items.DistinctBy(i => i.Key).ToList();
+        foreach (var item in distinct)
+        {
+            var path = Path.Combine(ItemFolder(item.Key), SweepItemRunner.ItemFile);
+            if (File.Exists(path)) continue;
+            Directory.CreateDirectory(ItemFolder(item.Key));
+            Json.WriteFile(path, item);
+        }
+        return distinct;
+    }
+
+    /// <summary>The result of an item, or null when it has none yet.</summary>
+    public SweepResult? Result(string key)
+    {
+        var path = Path.Combine(ItemFolder(key), SweepItemRunner.ResultFile);
+        return File.Exists(path) ? Json.ReadFile<SweepResult>(path) : null;
+    }
+
+    /// <summary>Reads the item in <paramref name="itemFolder"/> and checks that its key matches its fields.</summary>
+    public static SweepItem ReadItem(string itemFolder) => Json.ReadFile<SweepItem>(Path.Combine(itemFolder, SweepItemRunner.ItemFile)).Verified();
+}
+
+/// <summary>
+/// Runs a sweep on this machine in <c>workers</c> child processes, one item per process (libtorch's
+/// thread pool is per process, and each item sets its own thread count), and writes the table.
+/// </summary>
+/// <param name="workers">Worker processes at once.</param>
+/// <param name="worker">The command line of a worker for an item folder: program and arguments.</param>
+public sealed class LocalSweepRunner(int workers, Func<string, ProcessStartInfo> worker)
+{
+    /// <summary>Runs every item of <paramref name="spec"/> that <paramref name="folder"/> has no result for, then writes the table.</summary>
+    public SweepOutcome Run(SweepSpec spec, SweepFolder folder, IProgress<string>? progress = null, CancellationToken cancel = default)
+    {
+        if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), $"--workers is {workers}; it must be at least 1");
+        var items = spec.Items();
+        var distinct = folder.Prepare(items);
+        var pending = new Queue<SweepItem>(distinct.Where(i => folder.Result(i.Key) is null));
+        var skipped = distinct.Count - pending.Count;
+        if (skipped > 0) progress?.Report($"{skipped} of {distinct.Count} items already have a result; running the other {pending.Count}");
+        var running = new List<(SweepItem Item, Process Process, StreamWriter Log)>();
+        var failures = new List<string>();
+        var ran = 0;
+        try
+        {
+            while (pending.Count > 0 || running.Count > 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                while (running.Count < workers && pending.Count > 0)
+                {
+                    var item = pending.Dequeue();
+                    running.Add(Start(item, folder.ItemFolder(item.Key)));
+                    progress?.Report($"started {item.Key}: {item.Data}, {item.Recipe}, seed {item.Seed}");
+                }
+                var finished = running.FirstOrDefault(r => r.Process.HasExited);
+                if (finished.Process is null) { Thread.Sleep(100); continue; }
+                finished.Process.WaitForExit(); // drains the output handlers
+                finished.Log.Dispose();
+                running.Remove(finished);
+                var code = finished.Process.ExitCode;
+                finished.Process.Dispose();
+                if (code == 0 && folder.Result(finished.Item.Key) is not null)
+                {
+                    ran++;
+                    progress?.Report($"done {finished.Item.Key} ({ran + skipped}/{distinct.Count})");
+                }
+                else failures.Add($"{finished.Item.Key} ({finished.Item.Data}, {finished.Item.Recipe}, seed {finished.Item.Seed}): worker exited with {code}; see {Path.Combine(folder.ItemFolder(finished.Item.Key), "worker.log")}");
+            }
+        }
+        finally
+        {
+            foreach (var (_, process, log) in running)
+            {
+                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                process.Dispose();
+                log.Dispose();
+            }
+        }
+        if (failures.Count > 0) throw new SweepFailedException(failures);
+        var results = distinct.ToDictionary(i => i.Key, i => folder.Result(i.Key)!);
+        var (markdown, json) = SweepTable.Write(spec, items, results, folder.Root);
+        return new SweepOutcome(ran, skipped, markdown, json);
+    }
+
+    (SweepItem, Process, StreamWriter) Start(SweepItem item, string itemFolder)
+    {
+        var start = worker(itemFolder);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        var log = new StreamWriter(Path.Combine(itemFolder, "worker.log"), append: true, new UTF8Encoding(false)) { AutoFlush = true };
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (item, process, log);
+    }
+}
+
+/// <summary>Some sweep items failed; the completed ones keep their results and a rerun skips them.</summary>
+public sealed class SweepFailedException(IReadOnlyList<string> failures)
+    : Exception($"{failures.Count} sweep item(s) failed; rerun the same command to retry them (finished items are skipped):\n" + string.Join("\n", failures))
+{
+    /// <summary>One line per failed item.</summary>
+    public IReadOnlyList<string> Failures { get; } = failures;
+}
