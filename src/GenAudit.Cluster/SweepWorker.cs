@@ -4,8 +4,8 @@ using Microsoft.Extensions.Hosting;
 namespace GenAudit.Cluster;
 
 /// <summary>
-/// The silo's executor of sweep items: a fixed number of items at a time (one by default: libtorch's
-/// thread pool is per process and each item fixes its own thread count), off the grain scheduler, into
+/// The silo's executor of sweep items: a fixed number of items at a time (one by default; each item sets
+/// its own libtorch thread count on the thread it runs on, TorchThreads), off the grain scheduler, into
 /// the shared artifacts folder. Work stops when the silo stops; another silo then reruns the item.
 /// </summary>
 public sealed class SweepWorker : IDisposable
@@ -34,6 +34,12 @@ public sealed class SweepWorker : IDisposable
     /// <summary>Items training or measuring on this silo now.</summary>
     public int Running => Volatile.Read(ref _running);
 
+    /// <summary>
+    /// Fault injection for tests: awaited after an item has taken a slot and before it trains, with the
+    /// silo's stopping token, so a test can hold an item on this silo until it stops the silo.
+    /// </summary>
+    internal Func<SweepItem, CancellationToken, Task>? BeforeRun { get; set; }
+
     /// <summary>Runs <paramref name="item"/> when a slot is free; an item whose result.json is already in the artifacts folder (a silo finished it and died before its grain stored it) is not run again.</summary>
     public Task<SweepResult> Execute(SweepItem item) => Task.Run(async () =>
     {
@@ -43,7 +49,11 @@ public sealed class SweepWorker : IDisposable
             if (Folder.Result(item.Key) is { } done) return done;
             Interlocked.Increment(ref _executions);
             Interlocked.Increment(ref _running);
-            try { return _runner.Run(item, Folder.ItemFolder(item.Key), _stopping); }
+            try
+            {
+                if (BeforeRun is { } hook) await hook(item, _stopping);
+                return _runner.Run(item, Folder.ItemFolder(item.Key), _stopping);
+            }
             finally { Interlocked.Decrement(ref _running); }
         }
         finally

@@ -71,6 +71,9 @@ public sealed class SweepItemRunner(IReadOnlyList<ISweepStep> steps)
         if (applicable.Count != wanted)
             throw new InvalidOperationException($"sweep item {item.Key} asks for {wanted} steps but this runner has {applicable.Count} of them; the audit step comes from the audit layer (SweepAudit.Steps)");
         TorchRuntime.EnsureLoaded();
+        // Training and every measuring step run at the item's thread count on this thread (libtorch
+        // keeps the count per thread), whatever a pooled thread of a silo ran before (TorchThreads).
+        using var threads = TorchThreads.Use(item.Threads);
         Directory.CreateDirectory(itemFolder);
         var config = item.TrainingConfig();
         var runFolder = Path.Combine(itemFolder, "run");

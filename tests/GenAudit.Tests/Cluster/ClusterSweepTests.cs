@@ -37,11 +37,22 @@ public class ClusterSweepTests
             await cluster.DeployAsync();
             var workers = cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<SweepWorker>()).ToList();
 
-            // Stop a secondary silo as soon as it is training an item; the sweep must not notice.
+            // Hold the first item that reaches a secondary silo until that silo is stopped (as a killed
+            // process would leave it), then stop it; the sweep must not notice.
+            var held = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            for (var i = 1; i < workers.Count; i++)
+            {
+                var silo = i;
+                workers[i].BeforeRun = async (_, stopping) =>
+                {
+                    if (held.TrySetResult(silo)) await Task.Delay(Timeout.Infinite, stopping);
+                };
+            }
             var output = Path.Combine(root, "cluster");
             var sweep = ClusterSweep.RunAsync(cluster.Client, spec, output, pollInterval: TimeSpan.FromMilliseconds(200));
-            var victim = await WaitForBusySecondary(cluster, workers, sweep);
-            Assert.NotNull(victim);
+            var arrived = await Task.WhenAny(held.Task, sweep);
+            Assert.True(arrived == held.Task, "every item was placed on the primary silo; no secondary silo had an item to lose");
+            var victim = cluster.Silos[await held.Task];
             await cluster.StopSiloAsync(victim);
             var outcome = await sweep;
             Assert.Equal(localTable, File.ReadAllText(outcome.Markdown));
@@ -61,17 +72,5 @@ public class ClusterSweepTests
         {
             Directory.Delete(root, recursive: true);
         }
-    }
-
-    static async Task<InProcessSiloHandle?> WaitForBusySecondary(InProcessTestCluster cluster, List<SweepWorker> workers, Task sweep)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (DateTime.UtcNow < deadline && !sweep.IsCompleted)
-        {
-            for (var i = 1; i < cluster.Silos.Count; i++)
-                if (workers[i].Running > 0) return cluster.Silos[i];
-            await Task.Delay(50);
-        }
-        return null;
     }
 }
