@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace GenAudit.Explain;
 
 /// <summary>
-/// One kind of input an attribution explains (latents, images): how inputs of that kind are recognised, and
+/// One kind of input an attribution explains (latents, images, prompt token embeddings): how inputs of that kind are recognised, and
 /// what the <c>explain</c> flags <c>--baseline</c> (beyond zeros and FILE.npy), GradientSHAP's background,
 /// <c>--mask</c> and the occlusion window mean for it.
 /// </summary>
@@ -38,7 +38,7 @@ public interface IAttributionInput
 /// <summary>The attribution input of each kind.</summary>
 public static class AttributionInputs
 {
-    static readonly IAttributionInput[] Inputs = [new LatentInput(), new ImageInput()];
+    static readonly IAttributionInput[] Inputs = [new LatentInput(), new ImageInput(), new TokenEmbeddingInput()];
 
     /// <summary>The input of <paramref name="kind"/>.</summary>
     public static IAttributionInput For(TargetInput kind) => Inputs.Single(i => i.Kind == kind);

@@ -52,6 +52,38 @@ public class CliTests
     }
 
     [Fact]
+    public void AGruTokenRunWithALatentSamplesWithTopKAndExplainsItsPrompt()
+    {
+        using var temp = new TempRun();
+        var text = Path.Combine(temp.Path, "words.txt");
+        File.WriteAllLines(text, Enumerable.Range(0, 40).Select(i => string.Join(' ', new[] { "the", "cat", "sat", "on", "a", "mat" }.Skip(i % 3).Take(3 + i % 2))));
+        var run = temp.Sub("gru");
+        var (trained, output) = Run("train", "--data", "text:" + text, "--model", "mle", "--cell", "gru", "--latent", "2", "--steps", "4", "--batch", "8", "--out", run);
+        Assert.True(trained == 0, output);
+        using (var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "manifest.json"))))
+        {
+            var model = manifest.RootElement.GetProperty("config").GetProperty("model");
+            Assert.Equal("gru", model.GetProperty("cell").GetString());
+            Assert.Equal(2, model.GetProperty("stateLatentSize").GetInt32());
+        }
+        var samples = Path.Combine(temp.Path, "samples.txt");
+        var (generated, generateOutput) = Run("generate", "--run", run, "-n", "5", "--temperature", "0.5", "--top-k", "2", "--out", samples);
+        Assert.True(generated == 0, generateOutput);
+        Assert.Equal(5, File.ReadAllLines(samples).Length);
+        Assert.Equal(2, Run("generate", "--run", run, "-n", "5", "--temperature", "0", "--out", samples).Code);
+        Assert.Equal(2, Run("train", "--data", "ring8", "--cell", "gru", "--steps", "1", "--out", temp.Sub("ring")).Code);
+
+        var folder = temp.Sub("explain");
+        var (explained, explainOutput) = Run("explain", "--run", run, "--method", "ig", "--prompt", "the cat", "--target", "logprob:sat", "--out", folder);
+        Assert.True(explained == 0, explainOutput);
+        Assert.Contains("each prompt token", explainOutput);
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "explain.json")));
+        Assert.Equal("prompt", document.RootElement.GetProperty("input").GetString());
+        Assert.Equal(2, document.RootElement.GetProperty("tokenAttributions")[0].GetArrayLength());
+        Assert.Equal(2, Run("explain", "--run", run, "--method", "ig", "--input", "prompt", "--target", "nll").Code);
+    }
+
+    [Fact]
     public void ATokenRunIsAuditedWithTextKeysAndItsSamplesAreEscapedInTheReport()
     {
         // Every word of this text is markup, so every generated sample is; the report must show it as text.
