@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace GenAudit.Models;
 
 /// <summary>Which kind of generative model a run trains.</summary>
@@ -82,12 +84,15 @@ public sealed record ModelConfig
     public int VocabularySize { get; init; }
 
     /// <summary>Tokens: the generator's recurrent cell. Default: LSTM (manifests written before the option read as LSTM).</summary>
+    /// <remarks>Left out of JSON at its default, so manifests of LSTM and non-token runs read as they did before the option.</remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public RecurrentCell Cell { get; init; } = RecurrentCell.Lstm;
 
     /// <summary>
     /// Tokens: size of the latent z ~ N(0, I) that sets the generator's initial recurrent state (h₀ = tanh(latent(z)));
     /// 0 = none, the state starts at zero and the only randomness is the sampling noise. Default: 0.
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int StateLatentSize { get; init; }
 
     /// <summary>Spectral normalisation on every discriminator layer with weights.</summary>

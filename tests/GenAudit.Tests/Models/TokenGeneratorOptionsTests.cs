@@ -143,6 +143,9 @@ public class TokenGeneratorOptionsTests
         var read = JsonSerializer.Deserialize<ModelConfig>(JsonSerializer.Serialize(old, Json.Options), Json.Options)!;
         Assert.Equal(RecurrentCell.Lstm, read.Cell);
         Assert.Equal(0, read.StateLatentSize);
+        var lstm = JsonSerializer.Serialize(Tiny(RecurrentCell.Lstm, 0), Json.Options);
+        Assert.DoesNotContain("\"cell\"", lstm);
+        Assert.DoesNotContain("stateLatentSize", lstm);
         Assert.Contains("--cell applies", Assert.Throws<ArgumentException>(() => new ModelConfig { Cell = RecurrentCell.Gru }.Validate()).Message);
     }
 }
