@@ -81,6 +81,11 @@ public class CliTests
         Assert.Equal("prompt", document.RootElement.GetProperty("input").GetString());
         Assert.Equal(2, document.RootElement.GetProperty("tokenAttributions")[0].GetArrayLength());
         Assert.Equal(2, Run("explain", "--run", run, "--method", "ig", "--input", "prompt", "--target", "nll").Code);
+
+        var audit = temp.Sub("audit");
+        var (audited, auditOutput) = Run("audit", "--run", run, "--quick", "-n", "20", "--temperature", "0.8", "--top-k", "3", "--out", audit);
+        Assert.True(audited == 0, auditOutput);
+        Assert.Contains("drawn with temperature 0.8, top-k 3", File.ReadAllText(Path.Combine(audit, "summary.json")));
     }
 
     [Fact]
