@@ -47,7 +47,8 @@ public sealed record ExplainRequest
     /// a seeded, class-stratified sample of up to 1,000 training images for images; "blur" is a Gaussian blur of
     /// σ = 5 pixels (images only); a file holds one example, (1, ...) or (N, ...). GradientSHAP samples its
     /// references from a background set: 64 prior draws for latents, a seeded, class-stratified sample of 64
-    /// training images for images, or the file's rows. Default zeros.
+    /// training images for images, or the file's rows. For a token run's prompt, "mean" puts the vocabulary's mean embedding at
+    /// every position and the background is 64 prompts of uniformly drawn tokens. Default zeros.
     /// </summary>
     public string Baseline { get; init; } = "zeros";
 
@@ -68,7 +69,8 @@ public sealed record ExplainRequest
 
     /// <summary>
     /// Feature mask of occlusion, ablation, kernelshap and lime: patch:K | slic:N for images (default patch:4),
-    /// latent:K (groups of K consecutive dimensions) for latents (default every dimension alone).
+    /// latent:K (groups of K consecutive dimensions) for latents (default every dimension alone), token (each token's
+    /// embedding, the only mask) for a token run's prompt.
     /// </summary>
     public string? Mask { get; init; }
 
@@ -432,7 +434,7 @@ public static class ExplainRunner
         return key.ToLowerInvariant() switch
         {
             "zeros" => Explain.Baseline.Zeros,
-            "mean" or "blur" => input.Baseline(subject, key.ToLowerInvariant(), seed),
+            "mean" or "blur" => input.Baseline(subject, key.ToLowerInvariant(), inputs.shape[1..], seed),
             _ => Explain.Baseline.FromTensor(ReadBaselineFile(key, inputs.shape[1..]), Path.GetFileName(key)),
         };
     }

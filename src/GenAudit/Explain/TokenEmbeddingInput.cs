@@ -43,12 +43,12 @@ public sealed class TokenEmbeddingInput : IAttributionInput
         subject.Generator is TokenSampler sampler ? $"prompt embeddings (N, t, {sampler.Model.EmbeddingSize}) (--prompt TEXT builds them)" : null;
 
     /// <inheritdoc />
-    public Baseline Baseline(AuditSubject subject, string name, long seed)
+    public Baseline Baseline(AuditSubject subject, string name, long[] exampleShape, long seed)
     {
         var model = Sampler(subject, "token embeddings").Model;
         return name switch
         {
-            "mean" => Explain.Baseline.FromTensor(MeanEmbedding(model), "mean"),
+            "mean" => Explain.Baseline.FromTensor(MeanEmbedding(model).expand(1, exampleShape[0], exampleShape[1]).contiguous(), "mean"),
             "blur" => throw new ArgumentException("--baseline blur blurs images; for prompt tokens use zeros, mean (the vocabulary's mean embedding) or a FILE.npy"),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "the kind-specific baselines are mean and blur"),
         };

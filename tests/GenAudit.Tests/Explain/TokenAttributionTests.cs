@@ -145,6 +145,16 @@ public class TokenAttributionTests
             Assert.Equal("prompt", prompt.ToDocument()["input"]);
         }
 
+        using (var mean = ExplainRunner.Attribute(subject, new ExplainRequest { Method = "ig", Target = "logprob:mat", Prompt = "the cat", Baseline = "mean" }))
+        {
+            // The mean baseline puts the vocabulary's mean embedding at every prompt position.
+            using var noGrad = no_grad();
+            var average = sampler.Model.Embed(arange(sampler.Vocabulary.Size, dtype: ScalarType.Int64).unsqueeze(0)).mean([1], keepdim: true).expand(1, 2, 6);
+            var expected = TokenTargets.ContinuationLogProbability(sampler.Model, average, zeros(1, 3), sampler.Vocabulary.Encode("mat")).item<float>();
+            Assert.Equal(expected, mean.Records.Single().TargetAtBaseline!.Value, 4);
+            Assert.True(mean.Records.Single().RelativeCompletenessError < 1e-3);
+        }
+
         using (var latent = ExplainRunner.Attribute(subject, new ExplainRequest { Method = "ig", Target = "nll", Prompt = "a dog ran", ExplainLatents = true, Count = 3 }))
         {
             Assert.Equal(TargetInput.Latent, latent.InputKind);
