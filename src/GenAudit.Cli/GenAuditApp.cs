@@ -65,7 +65,7 @@ public static class GenAuditApp
                 .WithDescription("Attributions of a target (class, disc, output, region, recon) over latents or images; --evaluate / --compare rank methods by Explainability(G).")
                 .WithExample("explain", "--run", "runs/mnist", "--method", "ig", "--target", "class:3", "-n", "8", "--out", "explain-ig")
                 .WithExample("explain", "--run", "runs/mnist", "--method", "kernelshap", "--target", "class:7", "--input", "images.npy", "--mask", "patch:4")
-                .WithExample("explain", "--run", "runs/brown", "--method", "ig", "--prompt", "the jury said", "--target", "logprob:that", "--out", "explain-prompt")
+                .WithExample("explain", "--run", "runs/words", "--method", "ig", "--prompt", "hous", "--target", "logprob:e", "--out", "explain-prompt")
                 .WithExample("explain", "--run", "runs/words-gru", "--method", "ig", "--input", "latent", "--prompt", "hou", "--target", "logprob:s", "-n", "8")
                 .WithExample("explain", "--run", "runs/mnist", "--compare", "ig,saliency,smoothgrad,kernelshap,lime", "--target", "class:3", "-n", "8", "--json", "compare.json");
             Verb<LatentsCommand>("latents")
