@@ -40,6 +40,7 @@ public static class GenAuditApp
                 .WithExample("train", "--data", "fashion-mnist", "--model", "cvae", "--epochs", "5", "--out", "runs/fashion-cvae")
                 .WithExample("train", "--data", "oracle", "--model", "seqgan", "--rollouts", "16", "--out", "runs/oracle-seqgan")
                 .WithExample("train", "--data", "brown", "--model", "mle", "--out", "runs/brown")
+                .WithExample("train", "--data", "words", "--model", "mle", "--cell", "gru", "--latent", "8", "--out", "runs/words-gru")
                 .WithExample("train", "--data", "ring8", "--loss", "ns", "--curiosity", "rnd", "--out", "runs/ring8-curious")
                 .WithExample("train", "--data", "stacked-mnist", "--curiosity", "rnd", "--pack", "2", "--out", "runs/stacked-mnist")
                 .WithExample("train", "--out", "runs/mnist", "--resume", "--steps", "6000");
@@ -48,7 +49,8 @@ public static class GenAuditApp
                 .WithExample("generate", "--run", "runs/mnist", "-n", "64", "--out", "samples.png")
                 .WithExample("generate", "--run", "runs/ring8", "-n", "2500", "--seed", "7", "--out", "points.csv")
                 .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy")
-                .WithExample("generate", "--run", "runs/brown", "-n", "100", "--out", "samples.txt");
+                .WithExample("generate", "--run", "runs/brown", "-n", "100", "--out", "samples.txt")
+                .WithExample("generate", "--run", "runs/brown", "-n", "100", "--temperature", "0.7", "--top-k", "40", "--out", "samples.txt");
             Verb<EvaluateCommand>("evaluate")
                 .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies; for token runs BLEU, self-BLEU, distinct-n, NLL-test, NLL-oracle and verbatim copies.")
                 .WithExample("evaluate", "--run", "runs/mnist", "--json", "quality.json")
@@ -63,6 +65,8 @@ public static class GenAuditApp
                 .WithDescription("Attributions of a target (class, disc, output, region, recon) over latents or images; --evaluate / --compare rank methods by Explainability(G).")
                 .WithExample("explain", "--run", "runs/mnist", "--method", "ig", "--target", "class:3", "-n", "8", "--out", "explain-ig")
                 .WithExample("explain", "--run", "runs/mnist", "--method", "kernelshap", "--target", "class:7", "--input", "images.npy", "--mask", "patch:4")
+                .WithExample("explain", "--run", "runs/words", "--method", "ig", "--prompt", "hous", "--target", "logprob:e", "--out", "explain-prompt")
+                .WithExample("explain", "--run", "runs/words-gru", "--method", "ig", "--input", "latent", "--prompt", "hou", "--target", "logprob:s", "-n", "8")
                 .WithExample("explain", "--run", "runs/mnist", "--compare", "ig,saliency,smoothgrad,kernelshap,lime", "--target", "class:3", "-n", "8", "--json", "compare.json");
             Verb<LatentsCommand>("latents")
                 .WithDescription("Latent directions (SeFa, GANSpace) with traversal grids, latent-to-pixel influence, layer activations and Grad-CAM of a run.")

@@ -12,7 +12,7 @@ namespace GenAudit.Cli.Commands;
 public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<AuditCommand.Settings>
 {
     /// <summary>Options of <c>genaudit audit</c>.</summary>
-    public sealed class Settings : VerbSettings
+    public sealed class Settings : VerbSettings, ITokenSamplingSettings
     {
         /// <inheritdoc />
         public override SharedOptions Shared { get; } = new()
@@ -33,6 +33,16 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
         [Description("Count a verdict whose bootstrap 95% interval straddles its bound (uncertain) as failed. Exit codes: 0 pass, 1 a threshold failed, 2 bad input or a policy key the run could produce was not measured, 3 a measurement failed (docs/audit.md#exit-codes).")]
         public bool Strict { get; init; }
 
+        /// <summary>Sampling temperature of token runs.</summary>
+        [CommandOption("--temperature <T>")]
+        [Description(TokenSamplingFlags.TemperatureHelp)]
+        public double? Temperature { get; init; }
+
+        /// <summary>Top-k of token runs.</summary>
+        [CommandOption("--top-k <K>")]
+        [Description(TokenSamplingFlags.TopKHelp)]
+        public int? TopK { get; init; }
+
         /// <summary>Fast preset.</summary>
         [CommandOption("--quick")]
         [Description("Fewer samples in every stage: within a minute for the MNIST DCGAN on 2 cores.")]
@@ -45,7 +55,7 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
         var policy = settings.Policy is { } file ? GenAudit.Audit.Policy.Load(file) : GenAudit.Audit.Policy.Default;
         var options = settings.Quick ? AuditOptions.Quick(settings.SeedOrDefault) : new AuditOptions { Seed = settings.SeedOrDefault };
         if (settings.Count is { } n) options = options with { QualitySamples = n };
-        options = options with { Strict = settings.Strict };
+        options = options with { Strict = settings.Strict, Sampling = TokenSamplingFlags.From(settings) };
         options.Validate();
         var output = Path.GetFullPath(settings.Out ?? Path.Combine(settings.Run!, "audit"));
         var result = RunAudit(console, progressOptions, settings.Run!, options, policy, output);

@@ -13,7 +13,7 @@ namespace GenAudit.Cli.Commands;
 public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<EvaluateCommand.Settings>
 {
     /// <summary>Options of <c>genaudit evaluate</c>.</summary>
-    public sealed class Settings : VerbSettings
+    public sealed class Settings : VerbSettings, ITokenSamplingSettings
     {
         /// <inheritdoc />
         public override SharedOptions Shared { get; } = new()
@@ -23,6 +23,16 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
             Count = new("Generated samples (also accepted as --n). Default: 5000, the audit's (FID is biased in n); 1000 sequences for token runs.", Minimum: 10, Default: QualityEvaluationOptions.DefaultSampleCount),
             Json = "Write every number as flat JSON (keys in docs/metrics.md).",
         };
+
+        /// <summary>Sampling temperature of token runs.</summary>
+        [CommandOption("--temperature <T>")]
+        [Description(TokenSamplingFlags.TemperatureHelp)]
+        public double? Temperature { get; init; }
+
+        /// <summary>Top-k of token runs.</summary>
+        [CommandOption("--top-k <K>")]
+        [Description(TokenSamplingFlags.TopKHelp)]
+        public int? TopK { get; init; }
 
         /// <summary>Feature dump folder.</summary>
         [CommandOption("--dump-features <DIR>")]
@@ -41,6 +51,7 @@ public sealed class EvaluateCommand(IAnsiConsole console, ProgressOptions progre
         var progress = new ConsoleProgress(console);
         using var subject = AuditSubject.Open(settings.Run!, progress);
         if (subject.Generator is Models.TokenSampler) return TokenEvaluation.Run(console, subject, settings);
+        if (TokenSamplingFlags.From(settings) is not null) throw new ArgumentException("--temperature and --top-k apply to token runs (mle, seqgan)");
         var evaluator = new QualityEvaluator(subject.Extractor, subject.Train, subject.Test,
             QualityEvaluationOptions.For(settings.CountOrDefault, settings.SeedOrDefault));
         var result = StepProgress.Run(console, progressOptions, "evaluate", steps => evaluator.Evaluate(subject.Generator, progress, steps));

@@ -12,7 +12,7 @@ using Spectre.Console.Cli;
 
 namespace GenAudit.Cli.Commands;
 
-/// <summary>genaudit explain: attributions of a run's target (latents or images), or their evaluation and ranking.</summary>
+/// <summary>genaudit explain: attributions of a run's target (latents, images or a token run's prompt), or their evaluation and ranking.</summary>
 public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<ExplainCommand.Settings>
 {
     /// <summary>Options of <c>genaudit explain</c>.</summary>
@@ -35,13 +35,18 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
 
         /// <summary>Target specification.</summary>
         [CommandOption("--target <T>")]
-        [Description("class:<c> | disc | output:<i> | region:<x0>,<y0>,<x1>,<y1> | recon.")]
+        [Description("class:<c> | disc | output:<i> | region:<x0>,<y0>,<x1>,<y1> | recon; token runs: logprob:<text> (log-probability of <text> after --prompt) | nll (the prompt's negative log-likelihood).")]
         public string? Target { get; init; }
 
-        /// <summary>Input file.</summary>
+        /// <summary>Input file, or what to explain.</summary>
         [CommandOption("--input <FILE>")]
-        [Description("float32 .npy of latents (N × d) or images (N × C × H × W); without it, --n latents are drawn from --seed.")]
+        [Description("float32 .npy of latents (N × d), images (N × C × H × W) or prompt embeddings (N × t × E); or 'latent' (--n latents drawn from --seed, the default without --prompt) or 'prompt' (the embeddings of --prompt's tokens, the default with it).")]
         public string? Input { get; init; }
+
+        /// <summary>Prompt of a token run.</summary>
+        [CommandOption("--prompt <TEXT>")]
+        [Description("Token runs: the text the model continues, spelled as its samples are (words separated by spaces, or characters). Its tokens are explained (Integrated Gradients and the other gradient methods on their embeddings, perturbation methods by token), or with --input latent the state latent at this prompt.")]
+        public string? Prompt { get; init; }
 
         /// <summary>Baseline.</summary>
         [CommandOption("--baseline <B>")]
@@ -105,6 +110,8 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
             if (Compare is not null && (Method is not null || Evaluate)) return ValidationResult.Error("--compare replaces --method and --evaluate; give one or the other");
             if (Json is not null && Compare is null && !Evaluate) return ValidationResult.Error("--json goes with --evaluate or --compare; attributions are written to --out");
             if (Input is not null && (Compare is not null || Evaluate)) return ValidationResult.Error("--evaluate and --compare draw --n latents from --seed; --input is for attributions");
+            if (Prompt is not null && (Compare is not null || Evaluate)) return ValidationResult.Error("--evaluate and --compare explain latents; --prompt is for attributions");
+            if (Input == "prompt" && Prompt is null) return ValidationResult.Error("--input prompt explains the tokens of --prompt TEXT; give it");
             if (Batch < 1) return ValidationResult.Error($"--batch must be at least 1, got {Batch}");
             return ValidationResult.Success();
         }
@@ -127,10 +134,11 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
         if (settings.Compare is not null || settings.Evaluate)
             return RunEvaluation(subject, settings, progress);
 
-        using var inputs = settings.Input is { } file ? ReadInputs(file) : null;
+        using var inputs = settings.Input is { } file and not ("latent" or "prompt") ? ReadInputs(file) : null;
         using var result = ExplainRunner.Attribute(subject, new ExplainRequest
         {
             Method = settings.Method!, Target = settings.Target!, Inputs = inputs, Count = settings.CountOrDefault, Seed = settings.SeedOrDefault,
+            Prompt = settings.Prompt, ExplainLatents = settings.Input == "latent",
             Baseline = settings.Baseline, Steps = settings.Steps, Tolerance = settings.Tolerance, MaxSteps = settings.MaxSteps, Samples = settings.Samples, Batch = settings.Batch,
             Mask = settings.Mask, Condition = settings.Condition,
         });
@@ -149,6 +157,15 @@ public sealed class ExplainCommand(IAnsiConsole console, ProgressOptions progres
             table.AddRow(r.Index.ToString(CultureInfo.InvariantCulture), MetricTable.Format(r.TargetAtInput), Optional(r.TargetAtBaseline), Optional(r.CompletenessError),
                          Optional(r.RelativeCompletenessError), r.Steps?.ToString(CultureInfo.InvariantCulture) ?? "", Optional(r.RSquared));
         console.Write(table);
+        if (result.TokenAttributions is { } perToken && settings.Prompt is { } prompt)
+        {
+            var spelled = ((GenAudit.Models.TokenSampler)subject.Generator).Vocabulary;
+            var tokens = spelled.Encode(prompt).Select(id => Markup.Escape(spelled.Spell(id))).ToArray();
+            var byToken = new Table().Title($"attribution of {settings.Target} to each prompt token (sum over the embedding)").AddColumns(["example", .. tokens]);
+            for (var i = 0; i < Math.Min(16, perToken.Length); i++)
+                byToken.AddRow([i.ToString(CultureInfo.InvariantCulture), .. perToken[i].Select(MetricTable.Format)]);
+            console.Write(byToken);
+        }
         var a = result.Attribution;
         console.MarkupLineInterpolated($"{a.Elapsed.TotalSeconds:F2} s, {a.ModelShare:P0} inside the model ({a.ModelCalls} calls, {a.ModelEvaluations} evaluations)");
         console.MarkupLineInterpolated($"Wrote attributions.npy, explain.json and {pngs.Count} PNG(s) to [bold]{settings.OutFolder}[/]");

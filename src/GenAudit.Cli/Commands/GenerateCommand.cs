@@ -18,7 +18,7 @@ namespace GenAudit.Cli.Commands;
 public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<GenerateCommand.Settings>
 {
     /// <summary>Options of <c>genaudit generate</c>.</summary>
-    public sealed class Settings : VerbSettings
+    public sealed class Settings : VerbSettings, ITokenSamplingSettings
     {
         /// <inheritdoc />
         public override SharedOptions Shared { get; } = new()
@@ -33,6 +33,16 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
         [CommandOption("--condition <C>")]
         [Description("Class to generate (conditional models); default: classes in turn.")]
         public int? Condition { get; init; }
+
+        /// <summary>Sampling temperature of token runs.</summary>
+        [CommandOption("--temperature <T>")]
+        [Description(TokenSamplingFlags.TemperatureHelp)]
+        public double? Temperature { get; init; }
+
+        /// <summary>Top-k of token runs.</summary>
+        [CommandOption("--top-k <K>")]
+        [Description(TokenSamplingFlags.TopKHelp)]
+        public int? TopK { get; init; }
 
         /// <summary>Use raw weights.</summary>
         [CommandOption("--no-ema")]
@@ -53,7 +63,8 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
     {
         var (count, seed) = (settings.CountOrDefault, settings.SeedOrDefault);
         using var run = RunLoader.Load(settings.Run!, preferEma: !settings.NoEma);
-        var model = run.Generator;
+        var model = TokenSamplingFlags.Apply(settings, run.Generator);
+        using var view = model == run.Generator ? null : model as IDisposable;
         var extension = Path.GetExtension(settings.Out!).ToLowerInvariant();
         var kind = GenAudit.Models.OutputKinds.Of(model.OutputShape);
         bool points = kind == GenAudit.Models.OutputKind.Points;

@@ -22,7 +22,7 @@ public sealed class StabilityCommand(IAnsiConsole console, ProgressOptions progr
     public const int QuickSeedQualitySampleCount = 500;
 
     /// <summary>Options of <c>genaudit stability</c>.</summary>
-    public sealed class Settings : VerbSettings
+    public sealed class Settings : VerbSettings, ITokenSamplingSettings
     {
         /// <inheritdoc />
         public override SharedOptions Shared { get; } = new()
@@ -45,6 +45,16 @@ public sealed class StabilityCommand(IAnsiConsole console, ProgressOptions progr
         [Description("Comma-separated noise levels ε > 0; a perturbation has norm ε·√d. Default: 0.01,0.03,0.1,0.3.")]
         [TypeConverter(typeof(Numbers))]
         public IReadOnlyList<double>? Epsilons { get; init; }
+
+        /// <summary>Sampling temperature of token runs.</summary>
+        [CommandOption("--temperature <T>")]
+        [Description(TokenSamplingFlags.TemperatureHelp)]
+        public double? Temperature { get; init; }
+
+        /// <summary>Top-k of token runs.</summary>
+        [CommandOption("--top-k <K>")]
+        [Description(TokenSamplingFlags.TopKHelp)]
+        public int? TopK { get; init; }
 
         /// <summary>Fast settings.</summary>
         [CommandOption("--quick")]
@@ -74,6 +84,7 @@ public sealed class StabilityCommand(IAnsiConsole console, ProgressOptions progr
         var progress = new ConsoleProgress(console);
         var options = OptionsFor(settings);
         if (TokenStabilityView.IsTokenRun(settings.Run!)) return TokenStabilityView.Run(console, progressOptions, settings, options);
+        if (TokenSamplingFlags.From(settings) is not null) throw new ArgumentException("--temperature and --top-k apply to token runs (mle, seqgan)");
         var clock = Stopwatch.StartNew();
         var runs = new[] { settings.Run! }.Concat(settings.Runs)
             .DistinctBy(r => Path.GetFullPath(r).TrimEnd(Path.DirectorySeparatorChar)).ToArray();

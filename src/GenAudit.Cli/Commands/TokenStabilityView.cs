@@ -22,11 +22,11 @@ static class TokenStabilityView
     {
         if (settings.Runs.Length > 0) throw new ArgumentException("--runs: seed variance over token runs is not measured yet; give one --run");
         using var subject = AuditSubject.Open(settings.Run!, new ConsoleProgress(console));
-        var sampler = (TokenSampler)subject.Generator;
+        using var sampler = ((TokenSampler)subject.Generator).With(TokenSamplingFlags.From(settings) ?? TokenSampling.Default);
         var values = StepProgress.Run(console, progressOptions, "stability", sink => TextStability.Run(sampler, options, sink));
         console.Write(MetricTable.Build($"Stability of {settings.Run} (step {subject.Run.Step})",
             values.Select(kv => new KeyValuePair<string, double?>(kv.Key, kv.Value))));
-        console.MarkupLineInterpolated($"Token sequences: {options.SampleCount} pairs per family; the latent is the sampling noise (docs/metrics-text.md#text-stability); independent pairs are the floor of local pairs.");
+        console.MarkupLineInterpolated($"Token sequences: {options.SampleCount} pairs per family, {sampler.Sampling}; the latent is the state latent (if any) and the sampling noise (docs/metrics-text.md#text-stability); independent pairs are the floor of local pairs.");
         if (settings.Json is { } json)
         {
             var document = new SortedDictionary<string, object?>(StringComparer.Ordinal)
@@ -36,6 +36,7 @@ static class TokenStabilityView
                 ["data"] = subject.Train.Name,
                 ["dataFingerprint"] = subject.Train.Fingerprint,
                 ["options"] = options,
+                ["sampling"] = sampler.Sampling,
             };
             foreach (var (key, value) in values) document[key] = value;
             Json.WriteFile(json, document);

@@ -64,6 +64,11 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
         [Description("oracle: sequences sampled at every logged step to measure NLL-oracle (0 = off). Default: 1000.")]
         public int? OracleSamples { get; init; }
 
+        /// <summary>Recurrent cell of a token generator.</summary>
+        [CommandOption("--cell <CELL>")]
+        [Description("mle/seqgan: the generator's recurrent cell, lstm | gru. Default: lstm (SeqGAN's).")]
+        public string? Cell { get; init; }
+
         /// <summary>SeqGAN generator pre-training.</summary>
         [CommandOption("--pretrain-g <STEPS>")]
         [Description("seqgan: the first STEPS steps pre-train the generator by MLE. Default: 2500.")]
@@ -151,7 +156,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Latent size.</summary>
         [CommandOption("--latent <D>")]
-        [Description("Latent size. Default: 16 for ring8/grid25, 64 otherwise; rcgan/crnngan: T × noise per step, 5 × T (120 for sines).")]
+        [Description("Latent size. Default: 16 for ring8/grid25, 64 otherwise; rcgan/crnngan: T × noise per step, 5 × T (120 for sines); mle/seqgan: size of the latent z that sets the generator's initial state, 0 = none (default).")]
         public int? Latent { get; init; }
 
         /// <summary>Network width.</summary>
@@ -318,8 +323,9 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
         var seriesOptions = !series ? null : new SeriesOptions { Window = s.Window ?? SeriesCsv.DefaultWindow };
         bool tokens = family is ModelFamily.Mle or ModelFamily.SeqGan;
         if (tokens && defaults.Sequence is null) throw new ArgumentException($"--model {s.Model} trains on token sequences; use --data oracle, words, brown or text:FILE, not '{data}'");
-        if (!tokens && (s.Length ?? s.OracleSamples ?? s.Rollouts ?? (object?)s.OracleSeed ?? s.PretrainGenerator ?? s.PretrainDiscriminator) is not null)
-            throw new ArgumentException("--length, --oracle-seed, --oracle-samples, --pretrain-g, --pretrain-d and --rollouts apply to token models (--model mle or seqgan)");
+        if (!tokens && (s.Length ?? s.OracleSamples ?? s.Rollouts ?? (object?)s.OracleSeed ?? s.PretrainGenerator ?? s.PretrainDiscriminator ?? (object?)s.Cell) is not null)
+            throw new ArgumentException("--length, --oracle-seed, --oracle-samples, --pretrain-g, --pretrain-d, --rollouts and --cell apply to token models (--model mle or seqgan)");
+        if (tokens && s.Latent is < 0) throw new ArgumentException($"--latent must be 0 (no state latent) or more for a token model, got {s.Latent}");
         var sequence = !tokens ? null : defaults.Sequence! with
         {
             Length = s.Length ?? defaults.Sequence!.Length,
@@ -349,7 +355,10 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
             Model = defaults.Model with
             {
                 Family = family,
-                LatentSize = s.Latent ?? (series ? SeriesOptions.DefaultNoisePerStep * seriesOptions!.Window : defaults.Model.LatentSize),
+                // A token model's --latent is its state latent; its LatentSize stays the record's default, which it does not use.
+                LatentSize = tokens ? defaults.Model.LatentSize : s.Latent ?? (series ? SeriesOptions.DefaultNoisePerStep * seriesOptions!.Window : defaults.Model.LatentSize),
+                StateLatentSize = tokens ? s.Latent ?? 0 : 0,
+                Cell = s.Cell is null ? RecurrentCell.Lstm : ParseEnum<RecurrentCell>(s.Cell, "--cell", "lstm, gru"),
                 Width = s.Width ?? defaults.Model.Width,
                 Depth = s.Depth ?? defaults.Model.Depth,
                 Activation = s.Activation is null ? defaults.Model.Activation : ParseEnum<HiddenActivation>(s.Activation, "--activation", "relu, silu"),

@@ -9,7 +9,8 @@ namespace GenAudit.Application;
 
 /// <summary>
 /// Pictures of an <see cref="ExplainResult"/>: heatmap overlays for image inputs, and for latent inputs a
-/// bar chart of the latent attributions (next to the generated image when the generator makes images).
+/// bar chart of the latent attributions (next to the generated image when the generator makes images); for a
+/// token run's prompt, a bar per prompt token.
 /// Heatmaps use a diverging map centred at 0 (blue negative, white 0, red positive) whose scale is the
 /// 98th percentile of |φ| of each example, so the top 2% of values are clipped rather than washing out the rest.
 /// </summary>
@@ -44,7 +45,8 @@ public static class AttributionCharts
             paths.Add(path);
             return paths;
         }
-        var values = attributions.flatten(1); // (N, d)
+        // Prompt embeddings (N, t, E) are drawn per token: the sum of each token's E attributions.
+        var values = result.InputKind == TargetInput.TokenEmbeddings ? attributions.sum(2) : attributions.flatten(1); // (N, t) or (N, d)
         for (var i = 0; i < count; i++)
         {
             var bars = BarChart(values[i].data<float>().ToArray(), $"{result.Attribution.Method} · {result.Request.Target} · example {i}");

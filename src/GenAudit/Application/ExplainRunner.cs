@@ -21,8 +21,20 @@ public sealed record ExplainRequest
     /// <summary>Target specification, as in <see cref="ModelTargets.Grammar"/>.</summary>
     public required string Target { get; init; }
 
-    /// <summary>Inputs to explain: latents (N, d) or images (N, C, H, W). Null draws <see cref="Count"/> latents from <see cref="Seed"/>.</summary>
+    /// <summary>
+    /// Inputs to explain: latents (N, d), images (N, C, H, W) or a token run's prompt embeddings (N, t, E). Null draws
+    /// <see cref="Count"/> latents from <see cref="Seed"/>, or embeds <see cref="Prompt"/> when one is given (unless <see cref="ExplainLatents"/>).
+    /// </summary>
     public Tensor? Inputs { get; init; }
+
+    /// <summary>
+    /// Token runs: the text the model continues (spelled as its samples are). Its tokens' embeddings are what is explained
+    /// unless <see cref="ExplainLatents"/>; the targets <c>logprob:&lt;text&gt;</c> and <c>nll</c> read it. Null: no prompt.
+    /// </summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>Token runs with a <see cref="Prompt"/>: explain the latent (its state part) instead of the prompt's tokens. Default false.</summary>
+    public bool ExplainLatents { get; init; }
 
     /// <summary>Number of latents drawn from N(0, I) when <see cref="Inputs"/> is null. Default 8.</summary>
     public int Count { get; init; } = 8;
@@ -35,7 +47,8 @@ public sealed record ExplainRequest
     /// a seeded, class-stratified sample of up to 1,000 training images for images; "blur" is a Gaussian blur of
     /// σ = 5 pixels (images only); a file holds one example, (1, ...) or (N, ...). GradientSHAP samples its
     /// references from a background set: 64 prior draws for latents, a seeded, class-stratified sample of 64
-    /// training images for images, or the file's rows. Default zeros.
+    /// training images for images, or the file's rows. For a token run's prompt, "mean" puts the vocabulary's mean embedding at
+    /// every position and the background is 64 prompts of uniformly drawn tokens. Default zeros.
     /// </summary>
     public string Baseline { get; init; } = "zeros";
 
@@ -56,7 +69,8 @@ public sealed record ExplainRequest
 
     /// <summary>
     /// Feature mask of occlusion, ablation, kernelshap and lime: patch:K | slic:N for images (default patch:4),
-    /// latent:K (groups of K consecutive dimensions) for latents (default every dimension alone).
+    /// latent:K (groups of K consecutive dimensions) for latents (default every dimension alone), token (each token's
+    /// embedding, the only mask) for a token run's prompt.
     /// </summary>
     public string? Mask { get; init; }
 
@@ -98,10 +112,10 @@ public sealed class ExplainResult : IDisposable
     /// <summary>The request as given.</summary>
     public ExplainRequest Request { get; }
 
-    /// <summary>Whether latents or images were explained.</summary>
+    /// <summary>Whether latents, images or prompt embeddings were explained.</summary>
     public TargetInput InputKind { get; }
 
-    /// <summary>The explained inputs (N, d) or (N, C, H, W).</summary>
+    /// <summary>The explained inputs (N, d), (N, C, H, W) or (N, t, E).</summary>
     public Tensor Inputs { get; }
 
     /// <summary>The generated outputs G(z) for latent inputs; null for image inputs.</summary>
@@ -113,12 +127,19 @@ public sealed class ExplainResult : IDisposable
     /// <summary>One record per example.</summary>
     public IReadOnlyList<ExplainRecord> Records { get; }
 
+    /// <summary>For prompt embeddings (N, t, E): each token's attribution, the sum over its E values (N rows of t); null for other inputs.</summary>
+    public double[][]? TokenAttributions => InputKind != TargetInput.TokenEmbeddings ? null
+        : Enumerable.Range(0, (int)Attribution.Attributions.shape[0])
+            .Select(i => Numerics.ToDoubles(Attribution.Attributions[i].to(ScalarType.Float64).sum(1))).ToArray();
+
     /// <summary>The explain.json document: method, target, input shape, parameters, timings and records.</summary>
     public IReadOnlyDictionary<string, object?> ToDocument() => new SortedDictionary<string, object?>(StringComparer.Ordinal)
     {
         ["method"] = Attribution.Method,
         ["target"] = Request.Target,
-        ["input"] = InputKind == TargetInput.Latent ? "latent" : "image",
+        ["input"] = InputKind switch { TargetInput.Latent => "latent", TargetInput.Image => "image", _ => "prompt" },
+        ["prompt"] = Request.Prompt,
+        ["tokenAttributions"] = TokenAttributions,
         ["inputShape"] = Inputs.shape,
         ["seed"] = Request.Seed,
         ["parameters"] = new SortedDictionary<string, string>(Attribution.Parameters.ToDictionary(), StringComparer.Ordinal),
@@ -253,7 +274,9 @@ public static class ExplainRunner
         ArgumentNullException.ThrowIfNull(request);
         if (request.Batch < 1) throw new ArgumentException($"--batch must be >= 1, got {request.Batch}");
         using var scope = NewDisposeScope();
-        var inputs = request.Inputs is { } given ? given.detach().to(ScalarType.Float32) : DrawLatents(subject, request.Count, request.Seed);
+        var inputs = request.Inputs is { } given ? given.detach().to(ScalarType.Float32)
+            : request.Prompt is { } prompt && !request.ExplainLatents ? TokenEmbeddingInput.Embed(subject, prompt)
+            : DrawLatents(subject, request.Count, request.Seed);
         var kind = AttributionInputs.Detect(subject, inputs).Kind;
         var explain = Build(subject, request, kind, inputs);
         using var enable = enable_grad(); // gradient methods need autograd even when a caller disabled it
@@ -365,9 +388,9 @@ public static class ExplainRunner
         var method = request.Method.Trim().ToLowerInvariant();
         if (!Methods.Contains(method))
             throw new ArgumentException($"--method '{request.Method}' is not one of {string.Join(" | ", Methods)}");
-        if (GradientMethods.Contains(method) && kind == TargetInput.Latent && !subject.Generator.IsDifferentiable)
+        if (GradientMethods.Contains(method) && kind == TargetInput.Latent && !(OutputTargets.Find(subject.Output)?.LatentGradients(subject) ?? subject.Generator.IsDifferentiable))
             throw new ArgumentException($"{method} needs a differentiable model; this run is an ONNX black box. Use occlusion, ablation, kernelshap or lime.");
-        var target = ModelTargets.Create(request.Target, subject, kind, request.Condition);
+        var target = ModelTargets.Create(request.Target, subject, kind, request.Condition, request.Prompt);
         var input = AttributionInputs.For(kind);
         var baseline = ResolveBaseline(subject, request.Baseline, input, inputs, request.Seed);
         var batch = request.Batch;
@@ -411,7 +434,7 @@ public static class ExplainRunner
         return key.ToLowerInvariant() switch
         {
             "zeros" => Explain.Baseline.Zeros,
-            "mean" or "blur" => input.Baseline(subject, key.ToLowerInvariant(), seed),
+            "mean" or "blur" => input.Baseline(subject, key.ToLowerInvariant(), inputs.shape[1..], seed),
             _ => Explain.Baseline.FromTensor(ReadBaselineFile(key, inputs.shape[1..]), Path.GetFileName(key)),
         };
     }

@@ -20,6 +20,9 @@ public sealed record AuditOptions
     /// <summary>When true (<c>--strict</c>), a verdict whose bootstrap interval straddles its bound counts as failed. Default false: it passes and is shown as uncertain.</summary>
     public bool Strict { get; init; }
 
+    /// <summary>Token runs: temperature and top-k of every sequence the audit draws (<c>--temperature</c>, <c>--top-k</c>). Default null: the model's own distribution.</summary>
+    public GenAudit.Models.TokenSampling? Sampling { get; init; }
+
     /// <summary>Pairs per ε for repeat, local pairs, path length and Lipschitz. Default 500.</summary>
     public int StabilitySamples { get; init; } = 500;
 
@@ -130,5 +133,6 @@ public sealed record AuditOptions
             if (!AuditStages.KnownMethods.Contains(m))
                 throw new ArgumentException($"audit: unknown attribution method '{m}'; known: {string.Join(", ", AuditStages.KnownMethods)}");
         StabilityOptions.Validate();
+        Sampling?.Validate();
     }
 }

@@ -123,7 +123,12 @@ public sealed class AuditRunner(AuditOptions options)
         }
 
         if (subject.Generator is GenAudit.Models.TokenSampler sampler)
-            return TokenAudit.Run(subject, sampler, runPath, policy, settings, folder, notes, failed, seconds, (name, body) => Stage(name, body), observer);
+        {
+            using var drawn = sampler.With(settings.Sampling ?? GenAudit.Models.TokenSampling.Default);
+            if (settings.Sampling is { } sampling) notes.Add($"token sequences are drawn with {sampling}, not the model's own distribution");
+            return TokenAudit.Run(subject, drawn, runPath, policy, settings, folder, notes, failed, seconds, (name, body) => Stage(name, body), observer);
+        }
+        if (settings.Sampling is not null) throw new ArgumentException("--temperature and --top-k apply to token runs (mle, seqgan)");
 
         var images = new Dictionary<string, IReadOnlyList<string>>();
         var samples = Path.Combine(folder, "samples.png");

@@ -18,7 +18,7 @@ internal static class TokenAudit
     public const int ShownSamples = 20;
 
     /// <summary>Why explanation and latent keys have no value on a token run.</summary>
-    public const string NoExplanations = "explanations and latent traversals of token runs are not measured yet (issue #12): the latent is the sampling noise and the tokens are discrete";
+    public const string NoExplanations = "explanations and latent traversals of token runs are not part of the audit yet (issue #12); 'genaudit explain --prompt TEXT --target logprob:<text>' attributes a prompt's tokens or the state latent (docs/explain-methods.md#token-runs)";
 
     /// <summary>Runs the token stages through <paramref name="stage"/> (which times them and records failures) and judges <paramref name="policy"/>.</summary>
     public static AuditResult Run(AuditSubject subject, TokenSampler sampler, string runPath, Policy policy, AuditOptions settings, string folder,

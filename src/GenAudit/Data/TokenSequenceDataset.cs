@@ -130,6 +130,28 @@ public sealed class TokenVocabulary
             ? _names?[(int)id] ?? id.ToString(System.Globalization.CultureInfo.InvariantCulture)
             : throw new ArgumentOutOfRangeException(nameof(id), $"Token {id} is outside the vocabulary 0..{Size - 1}.");
 
+    /// <summary>
+    /// The ids of <paramref name="text"/> spelled as <see cref="Spell(ReadOnlySpan{long})"/> writes them: one token per character
+    /// for a character-level vocabulary (spaces skipped), otherwise tokens separated by white space; numbered vocabularies
+    /// take the ids. An unknown spelling is an error naming it.
+    /// </summary>
+    public long[] Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = IsCharacterLevel
+            ? text.Where(c => !char.IsWhiteSpace(c)).Select(c => c.ToString()).ToArray()
+            : text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        var ids = _names is null ? null : _names.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => (long)p.i, StringComparer.Ordinal);
+        return parts.Select(part =>
+        {
+            if (ids is not null)
+                return ids.TryGetValue(part, out var id) ? id
+                    : throw new ArgumentException($"'{part}' is not a token of this vocabulary of {Size}; spell tokens as the run's samples.txt does (e.g. lowercase for words and brown)");
+            return long.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number < Size ? number
+                : throw new ArgumentException($"'{part}' is not a token id of this vocabulary; give ids 0..{Size - 1} separated by spaces");
+        }).ToArray();
+    }
+
     /// <summary>A sequence as text up to its end token: characters joined directly, other tokens separated by spaces.</summary>
     public string Spell(ReadOnlySpan<long> sequence)
     {

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace GenAudit.Explain;
 
 /// <summary>
-/// One kind of input an attribution explains (latents, images): how inputs of that kind are recognised, and
+/// One kind of input an attribution explains (latents, images, prompt token embeddings): how inputs of that kind are recognised, and
 /// what the <c>explain</c> flags <c>--baseline</c> (beyond zeros and FILE.npy), GradientSHAP's background,
 /// <c>--mask</c> and the occlusion window mean for it.
 /// </summary>
@@ -22,8 +22,8 @@ public interface IAttributionInput
     /// <summary>The accepted shape for an error message, e.g. "latents (N, 16)"; null when the run has no inputs of this kind.</summary>
     string? Describe(AuditSubject subject);
 
-    /// <summary>The baseline named "mean" or "blur" (zeros and FILE.npy are the same for every kind), or an error naming the fix; <paramref name="seed"/> draws any training sample it averages.</summary>
-    Baseline Baseline(AuditSubject subject, string name, long seed);
+    /// <summary>The baseline named "mean" or "blur" (zeros and FILE.npy are the same for every kind) for examples of <paramref name="exampleShape"/>, or an error naming the fix; <paramref name="seed"/> draws any training sample it averages.</summary>
+    Baseline Baseline(AuditSubject subject, string name, long[] exampleShape, long seed);
 
     /// <summary>GradientSHAP's default background set (S, ...) for examples of <paramref name="exampleShape"/>.</summary>
     Tensor Background(AuditSubject subject, long[] exampleShape, long seed);
@@ -38,7 +38,7 @@ public interface IAttributionInput
 /// <summary>The attribution input of each kind.</summary>
 public static class AttributionInputs
 {
-    static readonly IAttributionInput[] Inputs = [new LatentInput(), new ImageInput()];
+    static readonly IAttributionInput[] Inputs = [new LatentInput(), new ImageInput(), new TokenEmbeddingInput()];
 
     /// <summary>The input of <paramref name="kind"/>.</summary>
     public static IAttributionInput For(TargetInput kind) => Inputs.Single(i => i.Kind == kind);
@@ -87,7 +87,7 @@ public sealed class LatentInput : IAttributionInput
     public string? Describe(AuditSubject subject) => $"latents (N, {subject.Generator.LatentSize})";
 
     /// <inheritdoc />
-    public Baseline Baseline(AuditSubject subject, string name, long seed) => name switch
+    public Baseline Baseline(AuditSubject subject, string name, long[] exampleShape, long seed) => name switch
     {
         "mean" => Explain.Baseline.Zeros, // the prior N(0, I) has mean 0
         "blur" => throw new ArgumentException("--baseline blur blurs images; for latents use zeros, mean or a FILE.npy"),
@@ -129,7 +129,7 @@ public sealed class ImageInput : IAttributionInput
         subject.Output == OutputKind.Images ? $"images (N, {string.Join(", ", subject.Generator.OutputShape)})" : null;
 
     /// <inheritdoc />
-    public Baseline Baseline(AuditSubject subject, string name, long seed) => name switch
+    public Baseline Baseline(AuditSubject subject, string name, long[] exampleShape, long seed) => name switch
     {
         "mean" => Explain.Baseline.FromTensor(AttributionInputs.TrainingSamples(subject, 1000, seed).mean([0]), "mean"),
         "blur" => Explain.Baseline.Blurred(),

@@ -6,13 +6,15 @@ using static TorchSharp.torch;
 
 namespace GenAudit.Explain;
 
-/// <summary>What an attribution explains: the generator's latent vector, or an image fed to a network.</summary>
+/// <summary>What an attribution explains: the generator's latent vector, an image fed to a network, or a prompt's token embeddings.</summary>
 public enum TargetInput
 {
     /// <summary>Inputs are latents z (B, d); the target is computed on G(z).</summary>
     Latent,
     /// <summary>Inputs are images (B, C, H, W) fed to the discriminator, the classifier or the VAE.</summary>
     Image,
+    /// <summary>Inputs are the embeddings (B, t, E) of a prompt's tokens fed to a token language model (<see cref="TokenEmbeddingInput"/>).</summary>
+    TokenEmbeddings,
 }
 
 /// <summary>
@@ -21,18 +23,21 @@ public enum TargetInput
 /// <c>disc</c> (the discriminator's score),
 /// <c>output:&lt;i&gt;</c> (element i of the flattened output; for 2D generators 0 = x, 1 = y),
 /// <c>region:&lt;x0&gt;,&lt;y0&gt;,&lt;x1&gt;,&lt;y1&gt;</c> (mean intensity of a half-open box of the output),
-/// <c>recon</c> (the VAE's squared reconstruction error of an input image).
+/// <c>recon</c> (the VAE's squared reconstruction error of an input image);
+/// token runs have their own, <c>logprob:&lt;text&gt;</c> and <c>nll</c> (<see cref="TokenTargets"/>).
 /// A conditional model is explained under one condition per call, broadcast to every batch the
 /// attribution method evaluates.
 /// </summary>
 public static class ModelTargets
 {
     /// <summary>The grammar, for help texts and errors.</summary>
-    public const string Grammar = "class:<c> | disc | output:<i> | region:<x0>,<y0>,<x1>,<y1> | recon";
+    public const string Grammar = "class:<c> | disc | output:<i> | region:<x0>,<y0>,<x1>,<y1> | recon; token runs: " + TokenTargets.Grammar;
 
-    /// <summary>Builds the scalar-per-example target for <paramref name="spec"/>.</summary>
-    public static AttributionTarget Create(string spec, AuditSubject subject, TargetInput input, int? condition = null)
+    /// <summary>Builds the scalar-per-example target for <paramref name="spec"/>; <paramref name="prompt"/> is the text a token run continues (<c>--prompt</c>).</summary>
+    public static AttributionTarget Create(string spec, AuditSubject subject, TargetInput input, int? condition = null, string? prompt = null)
     {
+        if (OutputTargets.Find(subject.Output)?.Create(spec, subject, input, prompt) is { } own) return own;
+        if (prompt is not null) throw new ArgumentException($"--prompt applies to token runs (mle, seqgan); this run generates {subject.Output.ToString().ToLowerInvariant()}");
         var generator = subject.Generator;
         int? conditionValue = generator.ConditionCount > 0 ? condition ?? 0 : null;
         if (condition is { } c && (generator.ConditionCount == 0 || c < 0 || c >= generator.ConditionCount))

@@ -5,13 +5,24 @@ using GenAudit.Runs;
 namespace GenAudit.Explain;
 
 /// <summary>
-/// The targets that depend on what the generator outputs: the <c>region:</c> target of <see cref="ModelTargets"/>
-/// and the audit's target when the run has no feature classifier.
+/// The targets that depend on what the generator outputs: the <c>region:</c> target of <see cref="ModelTargets"/>,
+/// the targets only one kind has (a token run's log-probabilities), and the audit's target when the run has no
+/// feature classifier.
 /// </summary>
 public interface IOutputTargets
 {
     /// <summary>The output kind served.</summary>
     OutputKind Kind { get; }
+
+    /// <summary>
+    /// The target <paramref name="spec"/> when it is one of this kind's own (or an error when this kind refuses it), over
+    /// <paramref name="input"/>s, with the <paramref name="prompt"/> of <c>--prompt</c>; null for the shared targets that
+    /// <see cref="ModelTargets"/> builds.
+    /// </summary>
+    AttributionTarget? Create(string spec, AuditSubject subject, TargetInput input, string? prompt);
+
+    /// <summary>True when the targets of this kind have gradients with respect to the latent (gradient methods may explain it).</summary>
+    bool LatentGradients(AuditSubject subject);
 
     /// <summary>The scalar per output (B, ...) → (B,) of <c>region:&lt;argument&gt;</c> for <paramref name="generator"/>'s outputs, or an error naming the fix.</summary>
     AttributionTarget Region(string spec, string? argument, IGenerativeModel generator);
@@ -23,10 +34,13 @@ public interface IOutputTargets
 /// <summary>The output targets of each kind.</summary>
 public static class OutputTargets
 {
-    static readonly IOutputTargets[] Targets = [new PointTargets(), new ImageTargets()];
+    static readonly IOutputTargets[] Targets = [new PointTargets(), new ImageTargets(), new TokenTargets()];
 
     /// <summary>The targets of <paramref name="kind"/>.</summary>
     public static IOutputTargets For(OutputKind kind) => Targets.Single(t => t.Kind == kind);
+
+    /// <summary>The targets of <paramref name="kind"/>, or null when the kind has none of its own (series).</summary>
+    public static IOutputTargets? Find(OutputKind kind) => Targets.SingleOrDefault(t => t.Kind == kind);
 }
 
 /// <summary>Points: no regions; the audit explains the x coordinate.</summary>
@@ -34,6 +48,12 @@ public sealed class PointTargets : IOutputTargets
 {
     /// <inheritdoc />
     public OutputKind Kind => OutputKind.Points;
+
+    /// <inheritdoc />
+    public AttributionTarget? Create(string spec, AuditSubject subject, TargetInput input, string? prompt) => null;
+
+    /// <inheritdoc />
+    public bool LatentGradients(AuditSubject subject) => subject.Generator.IsDifferentiable;
 
     /// <inheritdoc />
     public AttributionTarget Region(string spec, string? argument, IGenerativeModel generator) =>
@@ -48,6 +68,12 @@ public sealed class ImageTargets : IOutputTargets
 {
     /// <inheritdoc />
     public OutputKind Kind => OutputKind.Images;
+
+    /// <inheritdoc />
+    public AttributionTarget? Create(string spec, AuditSubject subject, TargetInput input, string? prompt) => null;
+
+    /// <inheritdoc />
+    public bool LatentGradients(AuditSubject subject) => subject.Generator.IsDifferentiable;
 
     /// <inheritdoc />
     public AttributionTarget Region(string spec, string? argument, IGenerativeModel generator)

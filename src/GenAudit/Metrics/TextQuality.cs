@@ -86,7 +86,9 @@ public static class TextQuality
 
     /// <summary>
     /// NLL-test: −(1/(N·T)) Σ log p_model(x) over the N held-out sequences, every position counted (end tokens
-    /// included), in nats per token: the teacher-forced loss on data the model did not train on.
+    /// included), in nats per token: the teacher-forced loss on data the model did not train on. A model with a state
+    /// latent scores each sequence under one z drawn from the prior (seed 0): E_z[−log p(x | z)], the quantity its MLE
+    /// training lowers and an upper bound on −log p(x) (Jensen).
     /// </summary>
     public static double NllTest(TokenGenerator model, TokenSequenceDataset test)
     {
@@ -94,13 +96,15 @@ public static class TextQuality
         ArgumentNullException.ThrowIfNull(test);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        using var latentRandom = new TorchSharp.torch.Generator(0, model.Device);
         double sum = 0;
         const int batch = 500;
         for (long start = 0; start < test.Count; start += batch)
         {
             using var step = NewDisposeScope();
             var indices = Enumerable.Range((int)start, (int)Math.Min(batch, test.Count - start)).Select(i => (long)i).ToArray();
-            sum += model.LogProbabilities(test.GetTokens(indices, model.Device)).to_type(ScalarType.Float64).sum().item<double>();
+            var latent = model.DrawLatent(indices.Length, latentRandom);                       // (b, N) or none
+            sum += model.LogProbabilities(test.GetTokens(indices, model.Device), latent).to_type(ScalarType.Float64).sum().item<double>();
         }
         return -sum / ((double)test.Count * test.Length);
     }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace GenAudit.Models;
 
 /// <summary>Which kind of generative model a run trains.</summary>
@@ -19,6 +21,15 @@ public enum ModelFamily
     Rcgan,
     /// <summary>C-RNN-GAN (Mogren 2016): LSTM generator fed its previous output, bidirectional LSTM discriminator.</summary>
     CrnnGan,
+}
+
+/// <summary>The recurrent cell of a token language model.</summary>
+public enum RecurrentCell
+{
+    /// <summary>Long short-term memory (PyTorch nn.LSTM, gate order i, f, g, o), as SeqGAN.</summary>
+    Lstm,
+    /// <summary>Gated recurrent unit (PyTorch nn.GRU, gate order r, z, n): one state instead of two, a quarter fewer weights.</summary>
+    Gru,
 }
 
 /// <summary>Likelihood of the VAE decoder.</summary>
@@ -72,6 +83,18 @@ public sealed record ModelConfig
     /// <summary>Tokens: the vocabulary size V (taken from the data); 0 for other data.</summary>
     public int VocabularySize { get; init; }
 
+    /// <summary>Tokens: the generator's recurrent cell. Default: LSTM (manifests written before the option read as LSTM).</summary>
+    /// <remarks>Left out of JSON at its default, so manifests of LSTM and non-token runs read as they did before the option.</remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public RecurrentCell Cell { get; init; } = RecurrentCell.Lstm;
+
+    /// <summary>
+    /// Tokens: size of the latent z ~ N(0, I) that sets the generator's initial recurrent state (h₀ = tanh(latent(z)));
+    /// 0 = none, the state starts at zero and the only randomness is the sampling noise. Default: 0.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int StateLatentSize { get; init; }
+
     /// <summary>Spectral normalisation on every discriminator layer with weights.</summary>
     public bool SpectralNorm { get; init; }
 
@@ -112,7 +135,11 @@ public sealed record ModelConfig
             if (DataShape.Length != 1 || DataShape[0] < 1) throw new ArgumentException($"a token model ({Family}) needs token sequences of shape [T], got [{string.Join(", ", DataShape)}]");
             if (VocabularySize < 2) throw new ArgumentException($"a token model ({Family}) needs a vocabulary of at least 2 tokens, got {VocabularySize}");
             if (EmbeddingSize < 1) throw new ArgumentException($"the token embedding size must be at least 1, got {EmbeddingSize}");
+            if (StateLatentSize < 0) throw new ArgumentException($"the token latent size (--latent) must be 0 (none) or more, got {StateLatentSize}");
+            if (!Enum.IsDefined(Cell)) throw new ArgumentException($"cell {(int)Cell} is not lstm or gru");
         }
+        else if (Cell != RecurrentCell.Lstm || StateLatentSize != 0)
+            throw new ArgumentException($"a {Family} model has no recurrent token cell or state latent; --cell applies to --model mle or seqgan");
         else if (VocabularySize != 0) throw new ArgumentException($"a {Family} model takes no vocabulary, got {VocabularySize} tokens; use --model mle or seqgan for token sequences");
         if (IsSeries != (DataShape.Length == 2))
             throw new ArgumentException(IsSeries

@@ -27,12 +27,13 @@ public static class SequenceLosses
 
     /// <summary>
     /// Completes every prefix <paramref name="count"/> times: prefixes (B, t) → (count · B, T), roll-out r of
-    /// sequence b in row r·B + b. All roll-outs are drawn in one batch from <paramref name="generator"/>.
+    /// sequence b in row r·B + b. All roll-outs are drawn in one batch from <paramref name="generator"/>, each under
+    /// its sequence's state latent (B, N) when the model has one.
     /// </summary>
-    public static Tensor RollOut(TokenGenerator rollout, Tensor prefixes, int count, Generator generator)
+    public static Tensor RollOut(TokenGenerator rollout, Tensor prefixes, int count, Generator generator, Tensor? latent = null)
     {
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), $"at least one roll-out is needed, not {count}");
-        return rollout.Complete(prefixes.repeat(count, 1), generator);      // (count·B, T)
+        return rollout.Complete(prefixes.repeat(count, 1), generator, latent: latent?.repeat(count, 1)); // (count·B, T)
     }
 
     /// <summary>
@@ -40,7 +41,7 @@ public static class SequenceLosses
     /// roll-outs of σ(D(completion of x_b,≤t)); for t = T it is σ(D(x_b)). Sequences (B, T) → rewards (B, T) in [0, 1],
     /// no gradient. <paramref name="randomFor"/> gives the generator for prefix length t (1 ≤ t &lt; T).
     /// </summary>
-    public static Tensor MonteCarloRewards(TokenGenerator rollout, nn.Module<Tensor, Tensor> discriminator, Tensor sequences, int rollouts, Func<int, Generator> randomFor)
+    public static Tensor MonteCarloRewards(TokenGenerator rollout, nn.Module<Tensor, Tensor> discriminator, Tensor sequences, int rollouts, Func<int, Generator> randomFor, Tensor? latent = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -49,7 +50,7 @@ public static class SequenceLosses
         var columns = new List<Tensor>();
         for (int t = 1; t < length; t++)
         {
-            var completed = RollOut(rollout, sequences.narrow(1, 0, t), rollouts, randomFor(t)); // (n·B, T)
+            var completed = RollOut(rollout, sequences.narrow(1, 0, t), rollouts, randomFor(t), latent); // (n·B, T)
             var probability = sigmoid(discriminator.call(completed));                              // (n·B,)
             columns.Add(probability.view(rollouts, batch).mean([0]));                              // (B,)
         }

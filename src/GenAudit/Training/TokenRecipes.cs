@@ -20,11 +20,15 @@ static class TokenSteps
     /// <summary>Sequences written to samples.txt in every checkpoint.</summary>
     public const int SampleFileCount = 32;
 
-    /// <summary>One MLE update on a data batch; returns the NLL per token and the gradient norm before clipping.</summary>
-    public static (double Nll, double GradNorm) MaximumLikelihood(TokenGenerator generator, Adam optimizer, Tensor batch, double clip)
+    /// <summary>
+    /// One MLE update on a data batch; returns the NLL per token and the gradient norm before clipping. A model with a
+    /// state latent scores each sequence under a fresh z drawn from <paramref name="latentRandom"/> (the expected NLL over the prior).
+    /// </summary>
+    public static (double Nll, double GradNorm) MaximumLikelihood(TokenGenerator generator, Adam optimizer, Tensor batch, double clip, Generator latentRandom)
     {
+        var latent = generator.DrawLatent(batch.shape[0], latentRandom);                       // (B, N) or none
         generator.train();
-        var loss = SequenceLosses.NegativeLogLikelihood(generator.LogProbabilities(batch));
+        var loss = SequenceLosses.NegativeLogLikelihood(generator.LogProbabilities(batch, latent));
         optimizer.zero_grad();
         loss.backward();
         double norm = nn.utils.clip_grad_norm_(generator.parameters(), clip);
@@ -85,7 +89,7 @@ sealed class MleRecipe : ITokenRecipe
     {
         Trainer.SetLearningRate(_optimizer, _config.LearningRateG * lrScale);
         var (batch, _) = data.Gather(sampler.Indices(step));
-        var (nll, norm) = TokenSteps.MaximumLikelihood(_generator, _optimizer, batch.to(_device), _options.GradientClip);
+        var (nll, norm) = TokenSteps.MaximumLikelihood(_generator, _optimizer, batch.to(_device), _options.GradientClip, random.For(step, StepRandom.Stream.GeneratorLatent));
         var values = new Dictionary<string, double> { ["loss"] = nll };
         if (measureGradients)
         {
@@ -167,7 +171,7 @@ sealed class SeqGanRecipe : ITokenRecipe
         if (step < _options.PretrainGeneratorSteps)
         {
             var (batch, _) = data.Gather(sampler.Indices(step));
-            var (nll, norm) = TokenSteps.MaximumLikelihood(_generator, _optimizerG, batch.to(_device), _options.GradientClip);
+            var (nll, norm) = TokenSteps.MaximumLikelihood(_generator, _optimizerG, batch.to(_device), _options.GradientClip, random.For(step, StepRandom.Stream.GeneratorLatent));
             values["loss"] = nll;
             if (measureGradients) values["gradNormG"] = norm;
         }
@@ -194,11 +198,13 @@ sealed class SeqGanRecipe : ITokenRecipe
 
     void AdversarialUpdate(Dictionary<string, double> values, long step, StepRandom random, bool measureGradients)
     {
-        var samples = _generator.Sample(_config.BatchSize, random.For(step, StepRandom.Stream.TokenSampling)); // (B, T)
+        // With a state latent, the roll-outs and the policy's log-probabilities condition on the z each sample was drawn with.
+        var latent = _generator.DrawLatent(_config.BatchSize, random.For(step, StepRandom.Stream.GeneratorLatent));     // (B, N) or none
+        var samples = _generator.Sample(_config.BatchSize, random.For(step, StepRandom.Stream.TokenSampling), latent: latent); // (B, T)
         var rewards = SequenceLosses.MonteCarloRewards(_rollout, _discriminator, samples, _options.Rollouts,
-            t => random.For(step, StepRandom.Stream.Rollout, t));                                               // (B, T)
+            t => random.For(step, StepRandom.Stream.Rollout, t), latent);                                       // (B, T)
         _generator.train();
-        var logits = _generator.call(samples);                                                                  // (B, T, V)
+        var logits = _generator.Logits(samples, latent);                                                        // (B, T, V)
         var logProbabilities = logits.log_softmax(2);                                                           // (B, T, V)
         var loss = SequenceLosses.PolicyGradient(logProbabilities.gather(2, samples.unsqueeze(2)).squeeze(2), rewards);
         _optimizerG.zero_grad();

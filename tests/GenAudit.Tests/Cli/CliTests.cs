@@ -52,6 +52,43 @@ public class CliTests
     }
 
     [Fact]
+    public void AGruTokenRunWithALatentSamplesWithTopKAndExplainsItsPrompt()
+    {
+        using var temp = new TempRun();
+        var text = Path.Combine(temp.Path, "words.txt");
+        File.WriteAllLines(text, Enumerable.Range(0, 40).Select(i => string.Join(' ', new[] { "the", "cat", "sat", "on", "a", "mat" }.Skip(i % 3).Take(3 + i % 2))));
+        var run = temp.Sub("gru");
+        var (trained, output) = Run("train", "--data", "text:" + text, "--model", "mle", "--cell", "gru", "--latent", "2", "--steps", "4", "--batch", "8", "--out", run);
+        Assert.True(trained == 0, output);
+        using (var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "manifest.json"))))
+        {
+            var model = manifest.RootElement.GetProperty("config").GetProperty("model");
+            Assert.Equal("gru", model.GetProperty("cell").GetString());
+            Assert.Equal(2, model.GetProperty("stateLatentSize").GetInt32());
+        }
+        var samples = Path.Combine(temp.Path, "samples.txt");
+        var (generated, generateOutput) = Run("generate", "--run", run, "-n", "5", "--temperature", "0.5", "--top-k", "2", "--out", samples);
+        Assert.True(generated == 0, generateOutput);
+        Assert.Equal(5, File.ReadAllLines(samples).Length);
+        Assert.Equal(2, Run("generate", "--run", run, "-n", "5", "--temperature", "0", "--out", samples).Code);
+        Assert.Equal(2, Run("train", "--data", "ring8", "--cell", "gru", "--steps", "1", "--out", temp.Sub("ring")).Code);
+
+        var folder = temp.Sub("explain");
+        var (explained, explainOutput) = Run("explain", "--run", run, "--method", "ig", "--prompt", "the cat", "--target", "logprob:sat", "--out", folder);
+        Assert.True(explained == 0, explainOutput);
+        Assert.Contains("each prompt token", explainOutput);
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "explain.json")));
+        Assert.Equal("prompt", document.RootElement.GetProperty("input").GetString());
+        Assert.Equal(2, document.RootElement.GetProperty("tokenAttributions")[0].GetArrayLength());
+        Assert.Equal(2, Run("explain", "--run", run, "--method", "ig", "--input", "prompt", "--target", "nll").Code);
+
+        var audit = temp.Sub("audit");
+        var (audited, auditOutput) = Run("audit", "--run", run, "--quick", "-n", "20", "--temperature", "0.8", "--top-k", "3", "--out", audit);
+        Assert.True(audited == 0, auditOutput);
+        Assert.Contains("drawn with temperature 0.8, top-k 3", File.ReadAllText(Path.Combine(audit, "summary.json")));
+    }
+
+    [Fact]
     public void ATokenRunIsAuditedWithTextKeysAndItsSamplesAreEscapedInTheReport()
     {
         // Every word of this text is markup, so every generated sample is; the report must show it as text.
@@ -108,7 +145,9 @@ public class CliTests
     [InlineData(new[] { "train", "--data", "ring8", "--model", "cgan", "--batch", "1" }, "--batch must be at least 2")]
     [InlineData(new[] { "train", "--data", "ring8", "--ema", "1.5" }, "--ema must be in [0, 1)")]
     [InlineData(new[] { "train", "--data", "ring8", "--model", "seqgan" }, "--model seqgan trains on token sequences; use --data oracle")]
-    [InlineData(new[] { "train", "--data", "ring8", "--length", "40" }, "--length, --oracle-seed, --oracle-samples, --pretrain-g, --pretrain-d and --rollouts apply to token models")]
+    [InlineData(new[] { "train", "--data", "words", "--cell", "rnn" }, "--cell must be one of lstm, gru")]
+    [InlineData(new[] { "train", "--data", "words", "--latent", "-1" }, "--latent must be 0 (no state latent) or more")]
+    [InlineData(new[] { "train", "--data", "ring8", "--length", "40" }, "--length, --oracle-seed, --oracle-samples, --pretrain-g, --pretrain-d, --rollouts and --cell apply to token models")]
     [InlineData(new[] { "train", "--data", "ring8", "--curiosity", "icm" }, "--curiosity must be one of rnd, count, none")]
     [InlineData(new[] { "train", "--data", "ring8", "--curiosity-weight", "2" }, "--curiosity-weight needs --curiosity rnd or count")]
     [InlineData(new[] { "train", "--data", "ring8", "--pack", "5" }, "--pack must be 1 (off), 2, 3 or 4")]

@@ -6,6 +6,21 @@ namespace GenAudit.Tests.Data;
 public class TokensFromWordsTests
 {
     [Fact]
+    public void TextIsEncodedAsItIsSpelledAndUnknownSpellingsAreNamed()
+    {
+        var words = TokenVocabulary.Named(["<end>", "the", "cat"], endToken: 0);
+        Assert.Equal([1L, 2, 1], words.Encode("  the cat\tthe "));
+        Assert.Equal("the cat the", words.Spell(words.Encode("the cat the")));
+        Assert.Contains("'dog' is not a token", Assert.Throws<ArgumentException>(() => words.Encode("the dog")).Message);
+        var characters = TokenVocabulary.Named(["<end>", "a", "b"], endToken: 0);
+        Assert.Equal([1L, 2, 2], characters.Encode("ab b"));
+        var numbered = TokenVocabulary.Numbered(5);
+        Assert.Equal([4L, 0], numbered.Encode("4 0"));
+        Assert.Throws<ArgumentException>(() => numbered.Encode("5"));
+        Assert.Throws<ArgumentException>(() => numbered.Encode("-1"));
+    }
+
+    [Fact]
     public void TheVocabularyIsTheMostFrequentTrainingWordsAfterEndAndUnknown()
     {
         List<string[]> training = [["b", "a", "c"], ["a", "b", "a"], ["d", "<end>"]];

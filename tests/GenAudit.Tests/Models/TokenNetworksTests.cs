@@ -96,10 +96,10 @@ public class TokenNetworksTests
         using var scope = NewDisposeScope();
         using var generator = new TokenGenerator(Tiny(6, 4));
         using var random = new Generator(3);
-        var greedy = generator.Sample(8, random, temperature: 1e-4);                    // (8, 4)
+        var greedy = generator.Sample(8, random, new TokenSampling { Temperature = 1e-4 });                    // (8, 4)
         using var noGrad = no_grad();
         var argmax = generator.call(greedy).argmax(2);                                   // (8, 4)
         Assert.True(greedy.eq(argmax).all().item<bool>());
-        Assert.Throws<ArgumentOutOfRangeException>(() => generator.Sample(2, random, temperature: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => generator.Sample(2, random, new TokenSampling { Temperature = 0 }));
     }
 }

@@ -82,13 +82,16 @@ public class SequenceTrainingTests
         Assert.Equal(32, File.ReadAllLines(Path.Combine(Checkpoint.FindLatest(new RunDirectory(temp.Sub("mle")))!.Value.Folder, "samples.txt")).Length);
     }
 
-    [Fact]
-    public void AnInterruptedSeqGanRunResumesBitIdentically()
+    [Theory]
+    [InlineData(RecurrentCell.Lstm, 0)]
+    [InlineData(RecurrentCell.Gru, 3)]
+    public void AnInterruptedSeqGanRunResumesBitIdentically(RecurrentCell cell, int stateLatent)
     {
         using var temp = new TempRun();
         using var data = TinyOracleData(out _, count: 256);
         // 6 MLE steps, 4 discriminator steps, 6 adversarial steps; interrupted in the adversarial phase.
         var config = Tiny(ModelFamily.SeqGan, 16);
+        config = config with { Model = config.Model with { Cell = cell, StateLatentSize = stateLatent } };
         using (var straight = new Trainer(config, data, temp.Sub("straight"))) straight.Run();
         using (var first = new Trainer(config, data, temp.Sub("resumed"))) Assert.Equal(13, first.Run(stopAtStep: 13).Step);
         using (var second = new Trainer(config, data, temp.Sub("resumed"), resume: true)) Assert.Equal(TrainingOutcome.Completed, second.Run().Outcome);
