@@ -5,12 +5,22 @@ namespace GenAudit.Tests.Models;
 public class OutputKindTests
 {
     [Fact]
-    public void ShapesClassifyIntoPointsAndImagesAndOthersAreNamedInTheError()
+    public void ShapesClassifyIntoPointsSeriesAndImagesAndOthersAreNamedInTheError()
     {
         Assert.Equal(OutputKind.Points, OutputKinds.Of([2]));
+        Assert.Equal(OutputKind.Series, OutputKinds.Of([16, 100]));
         Assert.Equal(OutputKind.Images, OutputKinds.Of([1, 28, 28]));
         Assert.Equal(OutputKind.Images, OutputKinds.Of([3, 32, 32]));
-        var error = Assert.Throws<ArgumentException>(() => OutputKinds.Of([16, 100]));
-        Assert.Contains("[16, 100]", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => OutputKinds.Of([2, 3, 16, 100]));
+        Assert.Contains("[2, 3, 16, 100]", error.Message);
+    }
+
+    [Fact]
+    public void ARunsDataNameTellsAudioAndTokensWhoseShapesReadAsSeriesAndPoints()
+    {
+        Assert.Equal(OutputKind.Audio, OutputKinds.Of("digits-speech", [65, 40]));
+        Assert.Equal(OutputKind.Series, OutputKinds.Of("sines", [24, 5]));
+        Assert.Equal(OutputKind.Tokens, OutputKinds.Of("oracle", [20]));
+        Assert.Equal(OutputKind.Points, OutputKinds.Of("ring8", [2]));
     }
 }
