@@ -31,6 +31,9 @@ public sealed record SpeechDigitsOptions
     /// <summary>Samples per clip: shorter clips are padded with silence at the end, longer ones cut. Default: 8,000 (1 s).</summary>
     public int ClipSamples { get; init; } = 8000;
 
+    /// <summary>The espeak-ng program, a name looked up on PATH or a path; not part of <see cref="Key"/>. Default: espeak-ng.</summary>
+    public string Program { get; init; } = "espeak-ng";
+
     /// <summary>The clip count: voices × variants × speeds × pitches × 10 (10,920 by default).</summary>
     public int ClipCount => Voices.Count * Variants.Count * Speeds.Count * Pitches.Count * SpeechDigits.Words.Count;
 
@@ -142,7 +145,7 @@ public static class SpeechDigits
                         foreach (var pitch in options.Pitches)
                             for (int digit = 0; digit < Words.Count; digit++)
                             {
-                                Speak(speaker, speed, pitch, Words[digit], work);
+                                Speak(options.Program, speaker, speed, pitch, Words[digit], work);
                                 part.Samples.AddRange(Resampled(work, options));
                                 part.Labels.Add(digit);
                                 part.Speakers.Add(speaker);
@@ -160,15 +163,15 @@ public static class SpeechDigits
         }
     }
 
-    static void Speak(string speaker, int speed, int pitch, string word, string path)
+    static void Speak(string program, string speaker, int speed, int pitch, string word, string path)
     {
-        var start = new ProcessStartInfo("espeak-ng") { RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var argument in new[] { "-v", speaker, "-s", speed.ToString(), "-p", pitch.ToString(), "-w", path, word }) start.ArgumentList.Add(argument);
         Process process;
         try { process = Process.Start(start)!; }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new InvalidOperationException("digits-speech needs espeak-ng, which is not installed; install it with: sudo apt-get install espeak-ng");
+            throw new FileNotFoundException($"digits-speech needs espeak-ng, which is not installed ('{program}' was not found); install it with: sudo apt-get install espeak-ng", program);
         }
         using (process)
         {

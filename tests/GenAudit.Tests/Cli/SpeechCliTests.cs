@@ -89,6 +89,9 @@ public partial class SpeechCliTests
         (code, output) = Cli("generate", "--run", run, "--n", "3", "--out", temp.Sub("frames.npy"));
         Assert.True(code == 0, output);
         Assert.Equal([3L, 65, 40], Npy.Read(temp.Sub("frames.npy")).Shape);
+        (code, output) = Cli("generate", "--run", run, "--n", "4", "--out", temp.Sub("spectrograms.png"));
+        Assert.True(code == 0, output);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(temp.Sub("spectrograms.png")).Take(4));
 
         // The audit's report: spectrograms and inline players for 8 generated and 8 real clips that decode as WAV.
         var loaded = RunLoader.Load(run);

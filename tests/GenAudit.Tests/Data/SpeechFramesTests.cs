@@ -82,6 +82,16 @@ public class SpeechFramesTests
     }
 
     [Fact]
+    public void AMissingEspeakNgNamesTheInstallCommand()
+    {
+        using var folder = new TempFolder();
+        var options = new DatasetOptions { Speech = Small with { Program = "espeak-ng-not-installed" }, CacheRoot = folder.Path };
+        var error = Assert.Throws<FileNotFoundException>(() => DatasetRegistry.Resolve("digits-speech", options));
+        Assert.Contains("apt-get install espeak-ng", error.Message);
+        Assert.Contains("'espeak-ng-not-installed' was not found", error.Message);
+    }
+
+    [Fact]
     public void FramesOfTheWrongShapeAreRejectedNamingTheExpectedShape()
     {
         using var scope = NewDisposeScope();
