@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end check of docs/scaling.md's failure guarantee with real processes: the tiny sweep run
 # locally, then on two silos (localhost clustering, or Redis with --redis) with one silo killed -9 while
-# it trains; the two tables must be byte-identical. Not part of the test suite (it takes about a minute
+# it trains; the two tables must be byte-identical. The suite runs the Redis variant as Cluster/ClusterProcessTests;
+# this script is for trying it by hand (it takes about a minute
 # on an idle 2-core machine). Usage: tools/cluster/kill-silo-check.sh [--redis]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

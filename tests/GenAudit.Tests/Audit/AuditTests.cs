@@ -113,7 +113,7 @@ public class AuditTests(AuditRunsFixture runs)
         Assert.Equal(0.1, verdicts[1].Margin!.Value, 9);
         Assert.Equal(VerdictStatus.NotApplicable, verdicts[2].Status);
         Assert.True(verdicts[2].Passed);
-        Assert.Equal(Policy.Default.ToJson(), File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "default-policy.json")));
+        Assert.Equal(Policy.Default.ToJson(), File.ReadAllText(Path.Combine(TestRepository.Root, "docs", "default-policy.json")));
     }
 
     [Fact]
@@ -217,12 +217,4 @@ public class AuditTests(AuditRunsFixture runs)
 
     static string? Which(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
-
-    static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "GenAudit.sln")) && !Directory.Exists(Path.Combine(directory.FullName, ".git")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
-    }
 }

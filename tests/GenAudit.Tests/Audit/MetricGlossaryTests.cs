@@ -22,7 +22,7 @@ public class MetricGlossaryTests
     public async Task TheEmbeddedDocsAreTheAssembledSectionFiles()
     {
         // The report embeds docs/metrics.md; it must be what tools/docs/build-metrics.py makes of the section files now.
-        var root = RepositoryRoot();
+        var root = TestRepository.Root;
         using var temp = new TempFolder();
         Directory.CreateDirectory(Path.Combine(temp.Path, "docs"));
         foreach (var file in Directory.GetFiles(Path.Combine(root, "docs"), "metrics-*.md"))
@@ -99,12 +99,5 @@ public class MetricGlossaryTests
     {
         var error = Assert.Throws<InvalidDataException>(() => MetricGlossary.Parse("<a id=\"lonely\"></a>\nplain text\n"));
         Assert.Contains("'lonely'", error.Message);
-    }
-
-    static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "GenAudit.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new DirectoryNotFoundException("repository root (GenAudit.sln) not found above " + AppContext.BaseDirectory);
     }
 }

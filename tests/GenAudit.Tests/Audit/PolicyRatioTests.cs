@@ -100,9 +100,25 @@ public class PolicyRatioTests
     [Fact]
     public void EveryKeyWithARatioHasARealValueInTheRealRow()
     {
-        // The catalog's ratio keys are exactly those the real row reports (besides the Reported ones).
-        var ratio = MetricCatalog.All.Where(e => e.Real != RealRowUse.None).Select(e => e.Key).Order().ToArray();
-        Assert.Equal(new[] { "authenticity", "classes.covered", "classes.kl", "conditionAccuracy", "copies.fraction", "coverage", "density", "fid", "improvedPrecision", "improvedRecall", "isScore", "kid.mean", "modes.captured", "modes.highQuality", "modes.reverseKl", "precision", "recall" }, ratio);
-        Assert.All(ratio, k => Assert.Contains(k, QualityEvaluation.Keys));
+        // The catalog's keys with a real value, each produced by the real row of its output kind: images by
+        // QualityEvaluation, token sequences by TextSetMeasures (and the oracle's NLL), series by TimeSeriesEvaluation.
+        var withReal = MetricCatalog.All.Where(e => e.Real != RealRowUse.None).Select(e => e.Key).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(new[]
+        {
+            "authenticity", "bleu.*", "classes.covered", "classes.kl", "conditionAccuracy", "copies.fraction", "copies.verbatim.test",
+            "coverage", "density", "distinct.*", "fid", "improvedPrecision", "improvedRecall", "isScore", "kid.mean", "modes.captured",
+            "modes.highQuality", "modes.reverseKl", "nll.oracle", "precision", "recall", "selfBleu.*", "series.autocorrelationError",
+            "series.crossCorrelationError", "series.discriminative", "series.predictive",
+        }, withReal);
+
+        // Token keys: what TextSetMeasures reports for a small corpus, matched against the catalog's patterns.
+        long[][] training = [[1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 6]], heldOut = [[1, 2, 3, 5], [4, 5, 6, 1]];
+        var measured = new TextSetMeasures(training, heldOut).Measure(training).Keys.ToArray();
+        foreach (var key in withReal.Where(k => k.StartsWith("bleu.", StringComparison.Ordinal) || k.StartsWith("selfBleu.", StringComparison.Ordinal)
+                                               || k.StartsWith("distinct.", StringComparison.Ordinal) || k.StartsWith("copies.verbatim.", StringComparison.Ordinal)))
+            Assert.Contains(measured, m => MetricCatalog.Find(m)?.Key == key);
+
+        var images = withReal.Where(k => !k.StartsWith("series.", StringComparison.Ordinal) && !k.Contains('*') && !k.StartsWith("copies.verbatim.", StringComparison.Ordinal) && k != "nll.oracle");
+        Assert.All(images, k => Assert.Contains(k, QualityEvaluation.Keys));
     }
 }

@@ -10,12 +10,6 @@ namespace GenAudit.Tests.Build;
 /// </summary>
 public sealed class ToolPackageTests
 {
-    static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "GenAudit.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("GenAudit.sln not found above the test binaries");
-    }
 
     static async Task<(int Code, string Output)> Run(string file, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
@@ -36,7 +30,7 @@ public sealed class ToolPackageTests
         try
         {
             var packages = Path.Combine(temp, "packages");
-            var (packed, packOutput) = await Run("bash", RepositoryRoot(), null, Path.Combine(RepositoryRoot(), "tools", "pack", "pack.sh"), packages);
+            var (packed, packOutput) = await Run("bash", TestRepository.Root, null, Path.Combine(TestRepository.Root, "tools", "pack", "pack.sh"), packages);
             Assert.True(packed == 0, packOutput);
 
             // The library package carries its XML documentation; the tool's payload carries libtorch and the patched TorchSharp library.

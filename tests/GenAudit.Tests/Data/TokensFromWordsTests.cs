@@ -47,7 +47,7 @@ public class TokensFromWordsTests
     public void TheBrownCorpusShipsItsSentencesSplitByDocument()
     {
         // Counted from the committed file independently of the loader.
-        var file = Path.Combine(RepositoryRoot(), "data", "brown", "brown-sentences.txt.gz");
+        var file = Path.Combine(TestRepository.Root, "data", "brown", "brown-sentences.txt.gz");
         using var gzip = new GZipStream(File.OpenRead(file), CompressionMode.Decompress);
         var rows = new StreamReader(gzip).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToList();
         Assert.Equal(30_304, rows.Count);
@@ -68,12 +68,5 @@ public class TokensFromWordsTests
         var firstTraining = rows.First(r => !TokensFromWords.IsHeldOut(r[0]))[2];
         var known = Enumerable.Range(0, 5000).Select(i => train.Vocabulary.Spell(i)).ToHashSet();
         Assert.Equal(string.Join(' ', firstTraining.Split(' ').Select(w => known.Contains(w) ? w : "<unk>")), train.Vocabulary.Spell(train.Tokens[..21]));
-    }
-
-    static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "GenAudit.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("GenAudit.sln not found above the test binaries");
     }
 }

@@ -8,11 +8,14 @@ public class OutputKindTests
     public void ShapesClassifyIntoPointsSeriesAndImagesAndOthersAreNamedInTheError()
     {
         Assert.Equal(OutputKind.Points, OutputKinds.Of([2]));
-        Assert.Equal(OutputKind.Series, OutputKinds.Of([16, 100]));
+        Assert.Equal(OutputKind.Series, OutputKinds.Of([16, 100]));   // (T, F)
         Assert.Equal(OutputKind.Images, OutputKinds.Of([1, 28, 28]));
         Assert.Equal(OutputKind.Images, OutputKinds.Of([3, 32, 32]));
-        var error = Assert.Throws<ArgumentException>(() => OutputKinds.Of([2, 3, 16, 100]));
-        Assert.Contains("[2, 3, 16, 100]", error.Message);
+        foreach (long[] shape in new[] { Array.Empty<long>(), [2, 3, 28, 28] })
+        {
+            var error = Assert.Throws<ArgumentException>(() => OutputKinds.Of(shape));
+            Assert.Contains($"[{string.Join(", ", shape)}]", error.Message);
+        }
     }
 
     [Fact]
