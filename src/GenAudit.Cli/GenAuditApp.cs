@@ -43,14 +43,16 @@ public static class GenAuditApp
                 .WithExample("train", "--data", "words", "--model", "mle", "--cell", "gru", "--latent", "8", "--out", "runs/words-gru")
                 .WithExample("train", "--data", "ring8", "--loss", "ns", "--curiosity", "rnd", "--out", "runs/ring8-curious")
                 .WithExample("train", "--data", "stacked-mnist", "--curiosity", "rnd", "--pack", "2", "--out", "runs/stacked-mnist")
+                .WithExample("train", "--data", "digits-speech", "--model", "rcgan", "--out", "runs/speech")
                 .WithExample("train", "--out", "runs/mnist", "--resume", "--steps", "6000");
             Verb<GenerateCommand>("generate")
-                .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, a .csv of 2D points, or a .txt of token sequences.")
+                .WithDescription("Generate samples from a trained run as a PNG grid, a float32 .npy, a .csv of 2D points or series, a .txt of token sequences, or a .wav of speech.")
                 .WithExample("generate", "--run", "runs/mnist", "-n", "64", "--out", "samples.png")
                 .WithExample("generate", "--run", "runs/ring8", "-n", "2500", "--seed", "7", "--out", "points.csv")
                 .WithExample("generate", "--run", "runs/mnist-cgan", "-n", "100", "--condition", "3", "--out", "threes.npy")
                 .WithExample("generate", "--run", "runs/brown", "-n", "100", "--out", "samples.txt")
-                .WithExample("generate", "--run", "runs/brown", "-n", "100", "--temperature", "0.7", "--top-k", "40", "--out", "samples.txt");
+                .WithExample("generate", "--run", "runs/brown", "-n", "100", "--temperature", "0.7", "--top-k", "40", "--out", "samples.txt")
+                .WithExample("generate", "--run", "runs/speech", "-n", "10", "--out", "clips.wav");
             Verb<EvaluateCommand>("evaluate")
                 .WithDescription("Sample quality, coverage and memorisation: FID, KID, precision/recall/density/coverage, IS, mode and class coverage, copies; for token runs BLEU, self-BLEU, distinct-n, NLL-test, NLL-oracle and verbatim copies.")
                 .WithExample("evaluate", "--run", "runs/mnist", "--json", "quality.json")

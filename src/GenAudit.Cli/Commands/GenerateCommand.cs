@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 
 namespace GenAudit.Cli.Commands;
 
-/// <summary>genaudit generate: samples from a trained run into a PNG grid, a .npy or a .csv.</summary>
+/// <summary>genaudit generate: samples from a trained run into a PNG grid, a .npy, a .csv, a .txt or (speech) a .wav.</summary>
 public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<GenerateCommand.Settings>
 {
     /// <summary>Options of <c>genaudit generate</c>.</summary>
@@ -26,7 +26,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
             Run = "Run directory written by 'genaudit train' or 'genaudit import'.",
             Seed = "Seed of the latent draws. Default: 0.",
             Count = new("Number of samples (also accepted as --n). Default: 64.", Minimum: 1, Default: 64),
-            Out = new(".png (image grid, 2D scatter or series plot), .npy (float32 (N, C, H, W) in [[0, 1]], (N, 2), series (N, T, F) or token ids (N, T)), .csv (2D points, header x,y; or series, one row per sequence and step, header sequence,step,f0,...), .txt (token runs: one sequence a line, words or token ids).", Folder: false, Required: true),
+            Out = new(".png (image grid, 2D scatter or series plot), .npy (float32 (N, C, H, W) in [[0, 1]], (N, 2), series (N, T, F) or token ids (N, T)), .csv (2D points, header x,y; or series, one row per sequence and step, header sequence,step,f0,...), .txt (token runs: one sequence a line, words or token ids), .wav (speech runs: the clips decoded by Griffin–Lim, one after another with 0.25 s of silence between, 16-bit mono).", Folder: false, Required: true),
         };
 
         /// <summary>Condition.</summary>
@@ -53,7 +53,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
         public override ValidationResult ValidateVerb()
         {
             var extension = Path.GetExtension(Out!).ToLowerInvariant();
-            if (extension is not (".png" or ".npy" or ".csv" or ".txt")) return ValidationResult.Error($"--out must end in .png, .npy, .csv or .txt, got '{Out}'");
+            if (extension is not (".png" or ".npy" or ".csv" or ".txt" or ".wav")) return ValidationResult.Error($"--out must end in .png, .npy, .csv, .txt or .wav, got '{Out}'");
             return ValidationResult.Success();
         }
     }
@@ -66,14 +66,16 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
         var model = TokenSamplingFlags.Apply(settings, run.Generator);
         using var view = model == run.Generator ? null : model as IDisposable;
         var extension = Path.GetExtension(settings.Out!).ToLowerInvariant();
-        var kind = GenAudit.Models.OutputKinds.Of(model.OutputShape);
+        var kind = GenAudit.Models.OutputKinds.Of(run.Manifest.Config.Data, model.OutputShape);
         bool points = kind == GenAudit.Models.OutputKind.Points;
         var sequences = model as GenAudit.Models.TokenSampler;
         if (sequences is null && extension == ".txt")
             throw new ArgumentException($"--out {settings.Out}: .txt is for token runs (mle, seqgan); this generator produces [{string.Join(", ", model.OutputShape)}]; use .png or .npy");
         if (sequences is not null && extension is ".png" or ".csv")
             throw new ArgumentException($"--out {settings.Out}: a token run writes .txt (one sequence a line) or .npy (token ids as float32)");
-        if (extension == ".csv" && !(points && model.OutputShape[0] == 2) && kind != GenAudit.Models.OutputKind.Series)
+        if (extension == ".wav" && kind != GenAudit.Models.OutputKind.Audio)
+            throw new ArgumentException($"--out {settings.Out}: .wav is for speech runs (--data digits-speech); this run's data is '{run.Manifest.Config.Data}'; use .png or .npy");
+        if (extension == ".csv" && !(points && model.OutputShape[0] == 2) && kind is not (GenAudit.Models.OutputKind.Series or GenAudit.Models.OutputKind.Audio))
             throw new ArgumentException($"--out {settings.Out}: .csv is for 2D point and series generators; this one produces [{string.Join(", ", model.OutputShape)}]; use .png or .npy");
         if (settings.Condition is { } c && (model.ConditionCount == 0 || c < 0 || c >= model.ConditionCount))
             throw new ArgumentException(model.ConditionCount == 0
@@ -97,7 +99,10 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
             case ".npy":
                 Npy.Write(settings.Out!, samples);
                 break;
-            case ".csv" when kind == GenAudit.Models.OutputKind.Series:
+            case ".wav":
+                WriteClips(settings.Out!, samples, seed);
+                break;
+            case ".csv" when kind is GenAudit.Models.OutputKind.Series or GenAudit.Models.OutputKind.Audio:
                 SeriesCsv.Write(settings.Out!, samples.contiguous().data<float>().ToArray(), count, (int)model.OutputShape[0], (int)model.OutputShape[1]);
                 break;
             case ".csv":
@@ -108,7 +113,7 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
                 AtomicFile.WriteAllText(settings.Out!, csv.ToString());
                 break;
             default:
-                if (kind == GenAudit.Models.OutputKind.Series) SampleRenderer.Render(model, settings.Out!, count, seed);
+                if (kind is GenAudit.Models.OutputKind.Series or GenAudit.Models.OutputKind.Audio) SampleRenderer.For(kind).Render(model, settings.Out!, count, seed);
                 else if (points)
                 {
                     var generated = samples.to(ScalarType.Float64).data<double>().ToArray();
@@ -121,6 +126,31 @@ public sealed class GenerateCommand(IAnsiConsole console) : VerbCommand<Generate
         }
         console.MarkupLineInterpolated($"Wrote {count} samples of step {run.Step}{(run.UsesEma ? " (EMA weights)" : "")} to [bold]{settings.Out}[/]");
         return ExitCode.Ok;
+    }
+
+    /// <summary>Silence between clips in a .wav of several: 0.25 s.</summary>
+    internal const double GapSeconds = 0.25;
+
+    /// <summary>
+    /// Decodes log-mel frames (N, T, F) to waveforms (Griffin–Lim from a phase drawn with <paramref name="seed"/>) and writes
+    /// them to one 16-bit mono WAV, clip after clip with <see cref="GapSeconds"/> of silence between, atomically.
+    /// </summary>
+    static void WriteClips(string path, Tensor frames, long seed)
+    {
+        var representation = new LogMelFrames();
+        int clip = representation.ClipSamples, gap = (int)(GapSeconds * representation.SampleRate), n = (int)frames.shape[0];
+        if ((long)n * (clip + gap) > AudioWav.MaxSamples)
+            throw new ArgumentException($"--out {path}: {n} clips of {clip + gap} samples exceed the {AudioWav.MaxSamples} samples of one WAV file; use a smaller --n");
+        var audio = new float[n * clip + (n - 1) * gap];
+        const int Batch = 64;                                                                       // bounds Griffin–Lim's spectra in memory
+        for (int start = 0; start < n; start += Batch)
+        {
+            int count = Math.Min(Batch, n - start);
+            using var waveforms = representation.Decode(frames.narrow(0, start, count), seed + start);   // (count, S)
+            var values = waveforms.contiguous().data<float>().ToArray();
+            for (int i = 0; i < count; i++) values.AsSpan(i * clip, clip).CopyTo(audio.AsSpan((start + i) * (clip + gap)));
+        }
+        AudioWav.Write(path, audio, representation.SampleRate);
     }
 
     /// <summary>Generates in batches of 512 so that large --n does not build one huge activation.</summary>

@@ -26,7 +26,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Data to train on.</summary>
         [CommandOption("--data <DATA>")]
-        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | brown (Brown corpus sentences, words) | text:FILE (your UTF-8 text, one sequence a line, words) | sines (TimeGAN's 5-feature sines, length 24) | series:FILE.csv (rows = time steps, columns = features) | mnist | stacked-mnist (three digits as channels, 1,000 modes) | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
+        [Description("ring8 | grid25 | oracle (SeqGAN's synthetic LSTM, token sequences) | words[[:FILE]] (English words from wamerican, characters) | brown (Brown corpus sentences, words) | text:FILE (your UTF-8 text, one sequence a line, words) | sines (TimeGAN's 5-feature sines, length 24) | digits-speech (spoken digits by espeak-ng as 65 log-mel frames × 40 bands; built into the cache on first use, a few minutes) | series:FILE.csv (rows = time steps, columns = features) | mnist | stacked-mnist (three digits as channels, 1,000 modes) | fashion-mnist[[:FOLDER]] | FOLDER of class subfolders. Default: ring8 (or the run's data with --resume).")]
         public string? Data { get; init; }
 
         /// <summary>Image size for folders.</summary>
@@ -41,7 +41,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
 
         /// <summary>Model family.</summary>
         [CommandOption("--model <MODEL>")]
-        [Description("gan | cgan | vae | cvae for points and images; mle | seqgan for token sequences; rcgan | crnngan for real-valued sequences. Default: gan, or mle for token data (oracle, words, brown, text:FILE), rcgan for sines and series.")]
+        [Description("gan | cgan | vae | cvae for points and images; mle | seqgan for token sequences; rcgan | crnngan for real-valued sequences and speech. Default: gan, or mle for token data (oracle, words, brown, text:FILE), rcgan for sines, digits-speech and series.")]
         public string? Model { get; init; }
 
         /// <summary>Window length of a series CSV.</summary>
@@ -316,10 +316,11 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
         bool series = family is ModelFamily.Rcgan or ModelFamily.CrnnGan;
         if (series != defaults.Series is not null)
             throw new ArgumentException(series
-                ? $"--model {s.Model} trains on real-valued sequences; use --data sines or series:FILE.csv, not '{data}'"
+                ? $"--model {s.Model} trains on real-valued sequences; use --data sines, digits-speech or series:FILE.csv, not '{data}'"
                 : $"'{data}' holds real-valued sequences; train it with --model rcgan or crnngan");
-        if (s.Window is not null && !data.Trim().StartsWith("series:", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException("--window applies to --data series:FILE.csv (sines are always 24 steps)");
+        bool csvSeries = data.Trim().StartsWith("series:", StringComparison.OrdinalIgnoreCase);
+        if (s.Window is not null && !csvSeries)
+            throw new ArgumentException("--window applies to --data series:FILE.csv (sines are always 24 steps, digits-speech 65 frames)");
         var seriesOptions = !series ? null : new SeriesOptions { Window = s.Window ?? SeriesCsv.DefaultWindow };
         bool tokens = family is ModelFamily.Mle or ModelFamily.SeqGan;
         if (tokens && defaults.Sequence is null) throw new ArgumentException($"--model {s.Model} trains on token sequences; use --data oracle, words, brown or text:FILE, not '{data}'");
@@ -356,7 +357,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
             {
                 Family = family,
                 // A token model's --latent is its state latent; its LatentSize stays the record's default, which it does not use.
-                LatentSize = tokens ? defaults.Model.LatentSize : s.Latent ?? (series ? SeriesOptions.DefaultNoisePerStep * seriesOptions!.Window : defaults.Model.LatentSize),
+                LatentSize = tokens ? defaults.Model.LatentSize : s.Latent ?? (csvSeries && series ? SeriesOptions.DefaultNoisePerStep * seriesOptions!.Window : defaults.Model.LatentSize),
                 StateLatentSize = tokens ? s.Latent ?? 0 : 0,
                 Cell = s.Cell is null ? RecurrentCell.Lstm : ParseEnum<RecurrentCell>(s.Cell, "--cell", "lstm, gru"),
                 Width = s.Width ?? defaults.Model.Width,

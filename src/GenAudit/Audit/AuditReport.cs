@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using GenAudit.Rendering;
 
 namespace GenAudit.Audit;
 
@@ -66,6 +67,7 @@ public static class AuditReport
          .Append("th{background:#f3f3f3}.pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}.na{color:#777}")
          .Append(".banner{padding:.6em 1em;font-size:1.5em;border-radius:6px}.banner.pass{background:#e2f4e6}.banner.fail{background:#fde3e6}")
          .Append("small{color:#666}img{max-width:100%;border:1px solid #ddd;margin:.3em 0}code{background:#f6f6f6;padding:0 3px}")
+         .Append(".clips{display:flex;flex-wrap:wrap;gap:.5em}.clip{margin:0}.clip audio{width:220px}")
          .Append("#glossary>div{border-top:1px solid #ddd;margin-top:1em}#glossary pre{background:#f6f6f6;padding:.5em;overflow-x:auto}")
          .Append("</style></head>\n<body>\n");
 
@@ -110,7 +112,7 @@ public static class AuditReport
         Row("audit settings", E($"seed {r.Options.Seed}{(r.Options.Strict ? ", strict" : "")}, quality n {r.Options.QualitySamples}, stability n {r.Options.StabilitySamples}, ε {string.Join(", ", r.Options.Epsilons)}, explanation n {r.Options.ExplainSamples}; stage seconds: {string.Join(", ", r.StageSeconds.Select(kv => $"{kv.Key} {kv.Value:F0}"))}"));
         s.Append("</table></section>\n");
 
-        s.Append("<section id=\"samples\"><h2>Samples</h2>").Append(r.SampleText is { } text ? TextSamples(text) : Images(r, "samples", "generated samples")).Append("</section>\n");
+        s.Append("<section id=\"samples\"><h2>Samples</h2>").Append(r.SampleText is { } text ? TextSamples(text) : Images(r, "samples", "generated samples")).Append(Clips(r)).Append("</section>\n");
 
         s.Append("<section id=\"training\"><h2>Training curves and dynamics</h2>").Append(Images(r, "training", "training losses"));
         var flags = r.Stability?.DynamicsFlags;
@@ -194,6 +196,18 @@ public static class AuditReport
 
     static string Interval(Metrics.ConfidenceInterval? interval) =>
         interval is null ? "—" : $"[{F(interval.Lower)}, {F(interval.Upper)}]";
+
+    /// <summary>Players for the run's sound files, generated then real, each WAV inline as base64; empty when there are none.</summary>
+    static string Clips(AuditResult r)
+    {
+        if (r.Clips.Count == 0) return "";
+        static string Players(IEnumerable<SampleClip> clips) => string.Concat(clips.Select(c =>
+            $"<figure class=\"clip\"><figcaption><small>{E(c.Caption)}</small></figcaption><audio controls preload=\"auto\" src=\"data:audio/wav;base64,{Convert.ToBase64String(File.ReadAllBytes(c.Path))}\"></audio></figure>"));
+        var s = new StringBuilder("<h3 id=\"listen\">Listen</h3><p>Generated samples, then real training samples, each decoded to sound the same way (docs/data.md#digits-speech).</p>");
+        s.Append("<div class=\"clips\">").Append(Players(r.Clips.Where(c => !c.Real))).Append("</div>");
+        if (r.Clips.Any(c => c.Real)) s.Append("<div class=\"clips\">").Append(Players(r.Clips.Where(c => c.Real))).Append("</div>");
+        return s.ToString();
+    }
 
     static string Images(AuditResult r, string role, string alt)
     {
@@ -321,6 +335,7 @@ public static class AuditReport
             } : null,
             ["dynamicsFlags"] = r.Stability?.DynamicsFlags?.Select(f => f.ToString()).ToList(),
             ["images"] = r.Images.Values.SelectMany(p => p).Select(p => Path.GetRelativePath(folder, p)).ToList(),
+            ["clips"] = r.Clips.Select(c => Path.GetRelativePath(folder, c.Path)).ToList(),
             ["notes"] = r.Notes,
             ["stageSeconds"] = r.StageSeconds,
             ["versions"] = r.Card.AuditVersions,

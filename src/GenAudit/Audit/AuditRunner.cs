@@ -49,6 +49,8 @@ public sealed record AuditResult
     public required ExplanationStage? Explanations { get; init; }
     /// <summary>PNG files by role: "samples", "training", "stability", "attributions", "traversals".</summary>
     public required IReadOnlyDictionary<string, IReadOnlyList<string>> Images { get; init; }
+    /// <summary>Sound files of generated and real samples (audio runs, <see cref="ISampleView.Clips"/>), embedded in the report as players; empty for other kinds.</summary>
+    public IReadOnlyList<SampleClip> Clips { get; init; } = [];
     /// <summary>Caveats collected from the stages.</summary>
     public required IReadOnlyList<string> Notes { get; init; }
     /// <summary>Seconds per stage.</summary>
@@ -132,9 +134,13 @@ public sealed class AuditRunner(AuditOptions options)
 
         var images = new Dictionary<string, IReadOnlyList<string>>();
         var samples = Path.Combine(folder, "samples.png");
-        var view = SampleRenderer.For(subject.Generator);
+        var view = SampleRenderer.For(subject.Output);
+        IReadOnlyList<SampleClip> clips;
         using (var data = view.ShowsRealData ? TensorTrainingData.FromDataset(subject.Train) : null)
+        {
             view.Render(subject.Generator, samples, view.PreviewCount, settings.Seed, data);
+            clips = view.Clips(subject.Generator, Path.Combine(folder, "clips"), settings.Seed, data);
+        }
         images["samples"] = [samples];
         if (File.Exists(subject.Run.Directory.LossPlot))
         {
@@ -199,6 +205,7 @@ public sealed class AuditRunner(AuditOptions options)
             Stability = stability?.Item1,
             Explanations = explanations,
             Images = images,
+            Clips = clips,
             Notes = notes,
             StageSeconds = seconds,
             Real = real,

@@ -99,7 +99,7 @@ public sealed class Calibration(AuditOptions options, DefectiveGeneratorOptions?
         var train = DatasetRegistry.Resolve(dataSpec, config.DataOptions(DataSplit.Train));
         var test = DatasetRegistry.Resolve(dataSpec, config.DataOptions(DataSplit.Test));
         CheckHeldOut(dataSpec, train, test);
-        var (extractor, classifier) = FeatureSpaces.For(OutputKinds.Of(train.SampleShape), train).Open(train, test, dataSpec, progress);
+        var (extractor, classifier) = FeatureSpaces.For(OutputKinds.Of(train), train).Open(train, test, dataSpec, progress);
         try
         {
             return Run(dataSpec, train, test, extractor, classifier, policy, folder, progress, observer);

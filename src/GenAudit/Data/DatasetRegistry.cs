@@ -35,20 +35,32 @@ public sealed record DatasetOptions
 
     /// <summary>Steps T per window of a series CSV (<c>--window</c>). Default: 24, as TimeGAN.</summary>
     public int SeriesWindow { get; init; } = SeriesCsv.DefaultWindow;
+
+    /// <summary>Which clips digits-speech synthesises. Default: every voice, variant, speed and pitch (10,920 clips).</summary>
+    public SpeechDigitsOptions Speech { get; init; } = new();
+
+    /// <summary>Folder under which digits-speech is built and cached; null is the cache folder (<c>$GENAUDIT_CACHE</c>, else ~/.cache/genaudit).</summary>
+    public string? CacheRoot { get; init; }
 }
 
 /// <summary>Maps the CLI's --data value to a loaded dataset.</summary>
 public static class DatasetRegistry
 {
     /// <summary>The accepted forms of a dataset spec, for help texts and errors.</summary>
-    public const string Forms = "ring8, grid25, mnist, stacked-mnist (three digits as channels, 1,000 modes), fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), brown (Brown corpus sentences, words), text:FILE (your text, one sequence a line, words), sines (TimeGAN's multivariate sines), series:FILE.csv (a multivariate series, one row per step), or a folder with one subfolder of PNG/JPEG images per class";
+    public const string Forms = "ring8, grid25, mnist, stacked-mnist (three digits as channels, 1,000 modes), fashion-mnist, fashion-mnist:<folder>, oracle (synthetic token sequences), words[:FILE] (English words, characters), brown (Brown corpus sentences, words), text:FILE (your text, one sequence a line, words), sines (TimeGAN's multivariate sines), digits-speech (spoken digits by espeak-ng as log-mel frames), series:FILE.csv (a multivariate series, one row per step), or a folder with one subfolder of PNG/JPEG images per class";
 
-    /// <summary>True when <paramref name="spec"/> names real-valued series (sines, series:FILE.csv), which recurrent GANs train on.</summary>
+    /// <summary>The spoken digits data set: 65 log-mel frames × 40 bands per clip (<see cref="SpeechDigits.LoadFrames"/>).</summary>
+    public const string SpeechDigitsName = "digits-speech";
+
+    /// <summary>True when <paramref name="spec"/> names real-valued series (sines, digits-speech, series:FILE.csv), which recurrent GANs train on.</summary>
     public static bool IsSeries(string spec)
     {
         var trimmed = spec.Trim();
-        return trimmed.Equals("sines", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("series:", StringComparison.OrdinalIgnoreCase);
+        return trimmed.Equals("sines", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("series:", StringComparison.OrdinalIgnoreCase) || IsAudio(trimmed);
     }
+
+    /// <summary>True when <paramref name="spec"/> names audio (digits-speech): series whose samples decode to waveforms.</summary>
+    public static bool IsAudio(string spec) => spec.Trim().Equals(SpeechDigitsName, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when <paramref name="spec"/> names token sequences (oracle, words, words:FILE), which token models train on.</summary>
     public static bool IsTokenSequences(string spec)
@@ -97,6 +109,7 @@ public static class DatasetRegistry
             return TextSequences.Load(file, options.Split);
         }
         if (trimmed.Equals("sines", StringComparison.OrdinalIgnoreCase)) return Sines.Load(options.Split);
+        if (IsAudio(trimmed)) return SpeechDigits.LoadFrames(options.Split, options.Speech, cacheRoot: options.CacheRoot);
         if (trimmed.StartsWith("series:", StringComparison.OrdinalIgnoreCase))
         {
             var file = trimmed["series:".Length..];

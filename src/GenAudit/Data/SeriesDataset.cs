@@ -2,7 +2,8 @@ namespace GenAudit.Data;
 
 /// <summary>
 /// Real-valued multivariate sequences (N, T, F) float32: T time steps of F features each, time first as in
-/// every <see cref="SequenceDataset"/>. The synthetic sines and windows of a user's CSV are ones.
+/// every <see cref="SequenceDataset"/>. The synthetic sines, windows of a user's CSV and the log-mel frames of
+/// digits-speech (<see cref="Audio"/> set) are ones.
 /// </summary>
 public sealed class SeriesDataset : SequenceDataset
 {
@@ -17,8 +18,11 @@ public sealed class SeriesDataset : SequenceDataset
     /// <param name="length">T.</param>
     /// <param name="features">F.</param>
     /// <param name="featureNames">Names of the F features (CSV header), or null to number them.</param>
-    public SeriesDataset(string name, float[] values, int length, int features, IReadOnlyList<string>? featureNames = null)
-        : base(name, length > 0 && features > 0 ? values.Length / (length * features) : 0, [length, features], null, [])
+    /// <param name="labels">Class index of every sequence (N), or null when unlabelled.</param>
+    /// <param name="classNames">Name of each class index; empty when unlabelled.</param>
+    public SeriesDataset(string name, float[] values, int length, int features, IReadOnlyList<string>? featureNames = null,
+                         long[]? labels = null, IReadOnlyList<string>? classNames = null)
+        : base(name, length > 0 && features > 0 ? values.Length / (length * features) : 0, [length, features], labels, classNames ?? [])
     {
         if (features < 1) throw new ArgumentException($"Dataset '{name}': a series needs at least one feature, not {features}.", nameof(features));
         if (values.LongLength > MaxValues) throw new ArgumentException($"Dataset '{name}': {values.LongLength} values exceed the limit of {MaxValues}.", nameof(values));
@@ -32,6 +36,9 @@ public sealed class SeriesDataset : SequenceDataset
         _values = values;
         FeatureNames = featureNames?.ToArray() ?? Enumerable.Range(0, features).Select(f => $"f{f}").ToArray();
     }
+
+    /// <summary>How the sequences sound: the log-mel representation they were made with, or null when they are not audio.</summary>
+    public LogMelFrames? Audio { get; init; }
 
     /// <summary>Features F per step.</summary>
     public int Features => (int)SampleShape[1];

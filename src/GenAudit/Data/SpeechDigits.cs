@@ -31,6 +31,9 @@ public sealed record SpeechDigitsOptions
     /// <summary>Samples per clip: shorter clips are padded with silence at the end, longer ones cut. Default: 8,000 (1 s).</summary>
     public int ClipSamples { get; init; } = 8000;
 
+    /// <summary>The espeak-ng program, a name looked up on PATH or a path; not part of <see cref="Key"/>. Default: espeak-ng.</summary>
+    public string Program { get; init; } = "espeak-ng";
+
     /// <summary>The clip count: voices × variants × speeds × pitches × 10 (10,920 by default).</summary>
     public int ClipCount => Voices.Count * Variants.Count * Speeds.Count * Pitches.Count * SpeechDigits.Words.Count;
 
@@ -79,6 +82,45 @@ public static class SpeechDigits
         return new SpeechClips(samples.Float32!, options.ClipSamples, options.SampleRate, labels.Int64!, speakers);
     }
 
+    /// <summary>
+    /// The <c>digits-speech</c> data set of <paramref name="split"/>: every clip as <paramref name="frames"/> (default: 65
+    /// frames × 40 mel bands in [0, 1]), labelled with its digit. The frames are computed once and cached next to the
+    /// clips (KEY/train-logmel-FRAMESKEY.npy), so the fingerprint does not depend on libtorch's thread count.
+    /// </summary>
+    public static SeriesDataset LoadFrames(DataSplit split, SpeechDigitsOptions? options = null, LogMelFrames? frames = null,
+                                           IProgress<string>? progress = null, string? cacheRoot = null)
+    {
+        options ??= new SpeechDigitsOptions();
+        frames ??= new LogMelFrames { ClipSamples = options.ClipSamples, Spectrogram = new AudioSpectrogram { SampleRate = options.SampleRate } };
+        if (frames.ClipSamples != options.ClipSamples || frames.SampleRate != options.SampleRate)
+            throw new ArgumentException($"digits-speech: the frames expect clips of {frames.ClipSamples} samples at {frames.SampleRate} Hz, but the clips have {options.ClipSamples} at {options.SampleRate} Hz");
+        var name = split == DataSplit.Train ? "train" : "test";
+        var clips = Load(split, options, progress, cacheRoot);
+        var file = Path.Combine(cacheRoot ?? CacheFolder.Default(), "digits-speech", options.Key(), $"{name}-logmel-{frames.Key()}.npy");
+        if (!File.Exists(file))
+        {
+            progress?.Report($"digits-speech: log-mel frames of {clips.Count} {name} clips");
+            var values = new float[(long)clips.Count * frames.Frames * frames.Bands];
+            const int Batch = 256;
+            for (int start = 0; start < clips.Count; start += Batch)
+            {
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                int count = Math.Min(Batch, clips.Count - start);
+                var waveforms = TorchSharp.torch.tensor(clips.Samples.AsSpan(start * clips.ClipSamples, count * clips.ClipSamples).ToArray(), [count, clips.ClipSamples]);
+                frames.Encode(waveforms).contiguous().data<float>().CopyTo(values.AsSpan(start * frames.Frames * frames.Bands, count * frames.Frames * frames.Bands));
+            }
+            Npy.Write(file, values, [clips.Count, frames.Frames, frames.Bands]);
+        }
+        var stored = Npy.Read(file);
+        if (!stored.Shape.SequenceEqual([clips.Count, frames.Frames, frames.Bands]))
+            throw new InvalidDataException($"{file}: holds [{string.Join(", ", stored.Shape)}], expected [{clips.Count}, {frames.Frames}, {frames.Bands}]; delete it to rebuild");
+        var bandNames = Enumerable.Range(0, frames.Bands).Select(m => $"mel{m}").ToArray();
+        return new SeriesDataset(split == DataSplit.Train ? "digits-speech" : "digits-speech-test", stored.Float32!, frames.Frames, frames.Bands, bandNames, clips.Labels, Words)
+        {
+            Audio = frames,
+        };
+    }
+
     static void Build(SpeechDigitsOptions options, string folder, IProgress<string>? progress)
     {
         if (options.ClipSamples < 1 || options.ClipSamples > 10 * options.SampleRate) throw new ArgumentException($"ClipSamples must be 1 to 10 s of samples, got {options.ClipSamples}");
@@ -103,7 +145,7 @@ public static class SpeechDigits
                         foreach (var pitch in options.Pitches)
                             for (int digit = 0; digit < Words.Count; digit++)
                             {
-                                Speak(speaker, speed, pitch, Words[digit], work);
+                                Speak(options.Program, speaker, speed, pitch, Words[digit], work);
                                 part.Samples.AddRange(Resampled(work, options));
                                 part.Labels.Add(digit);
                                 part.Speakers.Add(speaker);
@@ -121,15 +163,15 @@ public static class SpeechDigits
         }
     }
 
-    static void Speak(string speaker, int speed, int pitch, string word, string path)
+    static void Speak(string program, string speaker, int speed, int pitch, string word, string path)
     {
-        var start = new ProcessStartInfo("espeak-ng") { RedirectStandardError = true, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var argument in new[] { "-v", speaker, "-s", speed.ToString(), "-p", pitch.ToString(), "-w", path, word }) start.ArgumentList.Add(argument);
         Process process;
         try { process = Process.Start(start)!; }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new InvalidOperationException("digits-speech needs espeak-ng, which is not installed; install it with: sudo apt-get install espeak-ng");
+            throw new FileNotFoundException($"digits-speech needs espeak-ng, which is not installed ('{program}' was not found); install it with: sudo apt-get install espeak-ng", program);
         }
         using (process)
         {

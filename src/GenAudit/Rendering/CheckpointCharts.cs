@@ -1,3 +1,4 @@
+using GenAudit.Models;
 using GenAudit.Training;
 
 namespace GenAudit.Rendering;
@@ -15,7 +16,7 @@ public sealed class CheckpointCharts : ITrainingObserver
         var run = checkpoint.Run;
         var config = checkpoint.Config;
         Directory.CreateDirectory(run.Samples);
-        var view = SampleRenderer.For(checkpoint.Generator);
+        var view = SampleRenderer.For(OutputKinds.Of(config.Data, checkpoint.Generator.OutputShape));
         view.Render(checkpoint.Generator, Path.Combine(run.Samples, RunDirectory.CheckpointName(checkpoint.Step) + ".png"), view.PreviewCount, config.Seed, checkpoint.Data);
         LossChart.Render(HistoryFile.Read(run.History), run.LossPlot, config.Model.IsGan || config.Model.IsSeries);
     }

@@ -22,12 +22,22 @@ public interface ISampleView
     /// (the same latents at every checkpoint, so pictures are comparable) to <paramref name="path"/>, atomically.
     /// </summary>
     void Render(IGenerativeModel model, string path, int count, long seed, ITrainingData? data = null);
+
+    /// <summary>
+    /// Writes sound files of a few generated samples (latents drawn with <paramref name="seed"/>, as in <see cref="Render"/>)
+    /// and, when <paramref name="data"/> is given, of as many real ones into <paramref name="folder"/>, atomically; empty
+    /// for kinds that are seen rather than heard.
+    /// </summary>
+    IReadOnlyList<SampleClip> Clips(IGenerativeModel model, string folder, long seed, ITrainingData? data = null);
 }
+
+/// <summary>A sound file of one sample (<see cref="ISampleView.Clips"/>): its path, a short caption, and whether it is real data.</summary>
+public sealed record SampleClip(string Path, string Caption, bool Real);
 
 /// <summary>The sample view of each output kind.</summary>
 public static class SampleRenderer
 {
-    static readonly ISampleView[] Views = [new PointSampleView(), new ImageSampleView(), new SeriesSampleView()];
+    static readonly ISampleView[] Views = [new PointSampleView(), new ImageSampleView(), new SeriesSampleView(), new AudioSampleView()];
 
     /// <summary>The view of <paramref name="kind"/>.</summary>
     public static ISampleView For(OutputKind kind) => Views.Single(v => v.Kind == kind);
@@ -81,6 +91,9 @@ public sealed class PointSampleView : ISampleView
         PointChart.Render(real, generated, path, $"{count} generated samples");
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<SampleClip> Clips(IGenerativeModel model, string folder, long seed, ITrainingData? data = null) => [];
+
     static double[,] ToMatrix(Tensor points)
     {
         var values = points.to(ScalarType.Float64).contiguous().data<double>().ToArray();
@@ -117,4 +130,7 @@ public sealed class ImageSampleView : ISampleView
         }
         ImageGrid.Save(SampleRenderer.Generate(model, count, seed, condition), Columns, path);
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SampleClip> Clips(IGenerativeModel model, string folder, long seed, ITrainingData? data = null) => [];
 }

@@ -43,6 +43,9 @@ public sealed class SeriesSampleView : ISampleView
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(800, 600, ImageFormat.Png));
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<SampleClip> Clips(IGenerativeModel model, string folder, long seed, ITrainingData? data = null) => [];
+
     static void Draw(Plot plot, Tensor sequences, Color colour, string label)
     {
         long n = sequences.shape[0], length = sequences.shape[1], features = sequences.shape[2];

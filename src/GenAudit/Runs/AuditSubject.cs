@@ -125,7 +125,7 @@ public sealed class AuditSubject : IDisposable
             Networks = [],
         };
         var run = LoadedRun.InMemory(generator, manifest, folder);
-        return new AuditSubject(run, train, test, OutputKinds.Of(train.SampleShape), extractor, classifier, null) { OwnsClassifier = false };
+        return new AuditSubject(run, train, test, OutputKinds.Of(train), extractor, classifier, null) { OwnsClassifier = false };
     }
 
     /// <inheritdoc />

@@ -23,7 +23,7 @@ public interface IFeatureSpaceProvider
 /// <summary>The feature-space providers, most specific first.</summary>
 public static class FeatureSpaces
 {
-    static readonly IFeatureSpaceProvider[] Providers = [new PointFeatureSpace(), new StackedMnistFeatureSpace(), new ClassifierFeatureSpace(), new AutoencoderFeatureSpace(), new SeriesFeatureSpace()];
+    static readonly IFeatureSpaceProvider[] Providers = [new PointFeatureSpace(), new StackedMnistFeatureSpace(), new ClassifierFeatureSpace(), new AutoencoderFeatureSpace(), new SeriesFeatureSpace(), new AudioFeatureSpace()];
 
     /// <summary>The first provider that serves <paramref name="kind"/> and <paramref name="train"/>, or null (token sequences have none).</summary>
     public static IFeatureSpaceProvider? Find(OutputKind kind, Dataset train)

@@ -4,8 +4,8 @@ using GenAudit.Models;
 namespace GenAudit.Runs;
 
 /// <summary>
-/// Real-valued sequences (T, F): the flattened T·F values, as the points are their own features. Quality and
-/// coverage then compare whole sequences; TimeGAN's post-hoc scores (Metrics.TimeSeriesScores) judge their dynamics.
+/// Real-valued sequences (T, F): the flattened T·F values, as the points are their own features.
+/// Quality and coverage then compare whole sequences; TimeGAN's post-hoc scores (Metrics.TimeSeriesScores) judge their dynamics.
 /// </summary>
 public sealed class SeriesFeatureSpace : IFeatureSpaceProvider
 {

@@ -192,6 +192,9 @@ public sealed record TrainingConfig
         Model.Validate();
     }
 
+    /// <summary>Noise values per step of the defaults for audio (digits-speech): 8, a fifth of its 40 mel bands.</summary>
+    public const int AudioNoisePerStep = 8;
+
     /// <summary>
     /// The defaults for a data set and GAN objective: those that make the 2D mixture benchmarks train
     /// well (see docs/benchmarks.md for the measurements behind them), except that a WGAN-GP keeps
@@ -214,6 +217,24 @@ public sealed record TrainingConfig
                 LearningRateD = 1e-4,
                 Beta1 = 0.9,
                 Beta2 = 0.999,
+                CheckpointEvery = 500,
+            };
+        }
+        if (GenAudit.Data.DatasetRegistry.IsAudio(data))
+        {
+            // digits-speech as 65 log-mel frames × 40 bands: an LSTM of 64 units reads 8 fresh noise values per frame
+            // (seconds per step on 2 CPU cores in docs/data.md#digits-speech).
+            var frames = new GenAudit.Data.LogMelFrames();
+            return new TrainingConfig
+            {
+                Data = data,
+                Model = new ModelConfig { Family = ModelFamily.Rcgan, LatentSize = AudioNoisePerStep * frames.Frames, Width = 64, Depth = 1, DataShape = [frames.Frames, frames.Bands] },
+                Series = new SeriesOptions(),
+                Loss = loss,
+                BatchSize = 32,
+                Steps = 2000,
+                LearningRateG = loss == GanLoss.WganGp ? 1e-4 : 1e-3,
+                LearningRateD = loss == GanLoss.WganGp ? 1e-4 : 1e-3,
                 CheckpointEvery = 500,
             };
         }

@@ -152,7 +152,7 @@ public class CliTests
     [InlineData(new[] { "train", "--data", "ring8", "--curiosity-weight", "2" }, "--curiosity-weight needs --curiosity rnd or count")]
     [InlineData(new[] { "train", "--data", "ring8", "--pack", "5" }, "--pack must be 1 (off), 2, 3 or 4")]
     [InlineData(new[] { "generate", "--run", "/no/such/run", "--out", "x.png" }, "/no/such/run")]
-    [InlineData(new[] { "generate", "--run", "r", "--out", "x.gif" }, "--out must end in .png, .npy, .csv or .txt")]
+    [InlineData(new[] { "generate", "--run", "r", "--out", "x.gif" }, "--out must end in .png, .npy, .csv, .txt or .wav")]
     [InlineData(new[] { "calibrate", "--quick" }, "--data is required")]
     [InlineData(new[] { "calibrate", "--data", "mnist", "--bank", "1" }, "--bank 1: give 2 to 20000 samples")]
     [InlineData(new[] { "calibrate", "--data", "no-such-data-set" }, "no-such-data-set")]

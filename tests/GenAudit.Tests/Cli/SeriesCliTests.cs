@@ -63,6 +63,6 @@ public class SeriesCliTests
         Assert.Contains("'x4' is not a finite number", output.Replace("\n", ""));
         (code, output) = Run("train", "--data", "ring8", "--model", "rcgan", "--steps", "1", "--out", temp.Sub("r3"));
         Assert.Equal(2, code);
-        Assert.Contains("use --data sines or series:FILE.csv", output.Replace("\n", ""));
+        Assert.Contains("use --data sines, digits-speech or series:FILE.csv", output.Replace("\n", ""));
     }
 }

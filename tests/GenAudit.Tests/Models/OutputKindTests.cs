@@ -17,4 +17,13 @@ public class OutputKindTests
             Assert.Contains($"[{string.Join(", ", shape)}]", error.Message);
         }
     }
+
+    [Fact]
+    public void ARunsDataNameTellsAudioAndTokensWhoseShapesReadAsSeriesAndPoints()
+    {
+        Assert.Equal(OutputKind.Audio, OutputKinds.Of("digits-speech", [65, 40]));
+        Assert.Equal(OutputKind.Series, OutputKinds.Of("sines", [24, 5]));
+        Assert.Equal(OutputKind.Tokens, OutputKinds.Of("oracle", [20]));
+        Assert.Equal(OutputKind.Points, OutputKinds.Of("ring8", [2]));
+    }
 }
