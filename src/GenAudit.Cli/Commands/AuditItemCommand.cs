@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using GenAudit.Audit;
 using GenAudit.Cli.Infrastructure;
@@ -9,29 +8,13 @@ using Spectre.Console.Cli;
 namespace GenAudit.Cli.Commands;
 
 /// <summary>genaudit audit-item (internal): audits one model prepared by <c>genaudit audit --runs/--checkpoints</c>, which starts one per worker process.</summary>
-public sealed class AuditItemCommand(IAnsiConsole console) : VerbCommand<AuditItemCommand.Settings>
+public sealed class AuditItemCommand(IAnsiConsole console) : VerbCommand<WorkerItemSettings>
 {
-    /// <summary>Options of <c>genaudit audit-item</c>.</summary>
-    public sealed class Settings : VerbSettings
-    {
-        /// <inheritdoc />
-        public override SharedOptions Shared { get; } = new();
-
-        /// <summary>Model folder.</summary>
-        [CommandOption("--item <DIR>")]
-        [Description("Model folder holding item.json, written by genaudit audit --runs/--checkpoints.")]
-        public string? Item { get; init; }
-
-        /// <inheritdoc />
-        public override ValidationResult ValidateVerb() =>
-            string.IsNullOrWhiteSpace(Item) ? ValidationResult.Error("--item is required: a model folder written by genaudit audit --runs/--checkpoints") : ValidationResult.Success();
-    }
-
     /// <summary>The command line of a worker: this program's audit-item verb on one model folder.</summary>
     internal static ProcessStartInfo WorkerCommand(string folder) => WorkerProcess.For("audit-item", folder);
 
     /// <summary>Exit 0 once result.json is written, whatever the verdict: the verdict is in the result, and the fan-out's exit code comes from it.</summary>
-    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, WorkerItemSettings settings, CancellationToken cancellationToken)
     {
         var item = Json.ReadFile<AuditManyItem>(Path.Combine(settings.Item!, AuditManyItemRunner.ItemFile));
         var result = AuditManyItemRunner.Run(item, settings.Item!);

@@ -115,26 +115,10 @@ public sealed class SweepCommand(IAnsiConsole console) : VerbCommand<SweepComman
 }
 
 /// <summary>genaudit sweep-item (internal): runs one prepared sweep item; the local sweep starts one per worker process.</summary>
-public sealed class SweepItemCommand(IAnsiConsole console) : VerbCommand<SweepItemCommand.Settings>
+public sealed class SweepItemCommand(IAnsiConsole console) : VerbCommand<WorkerItemSettings>
 {
-    /// <summary>Options of <c>genaudit sweep-item</c>.</summary>
-    public sealed class Settings : VerbSettings
-    {
-        /// <inheritdoc />
-        public override SharedOptions Shared { get; } = new();
-
-        /// <summary>Item folder.</summary>
-        [CommandOption("--item <DIR>")]
-        [Description("Item folder holding item.json, written by genaudit sweep.")]
-        public string? Item { get; init; }
-
-        /// <inheritdoc />
-        public override ValidationResult ValidateVerb() =>
-            string.IsNullOrWhiteSpace(Item) ? ValidationResult.Error("--item is required: an item folder written by genaudit sweep") : ValidationResult.Success();
-    }
-
     /// <inheritdoc />
-    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, WorkerItemSettings settings, CancellationToken cancellationToken)
     {
         var item = SweepFolder.ReadItem(settings.Item!);
         var result = new SweepItemRunner(GenAudit.Audit.SweepAudit.Steps).Run(item, settings.Item!, cancellationToken);

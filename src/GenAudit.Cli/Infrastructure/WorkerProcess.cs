@@ -1,4 +1,7 @@
+using System.ComponentModel;
 using System.Diagnostics;
+using Spectre.Console;
+using Spectre.Console.Cli;
 
 namespace GenAudit.Cli.Infrastructure;
 
@@ -18,4 +21,20 @@ public static class WorkerProcess
         start.ArgumentList.Add(folder);
         return start;
     }
+}
+
+/// <summary>Options of the hidden worker verbs (sweep-item, audit-item): the one folder the parent prepared.</summary>
+public sealed class WorkerItemSettings : VerbSettings
+{
+    /// <inheritdoc />
+    public override SharedOptions Shared { get; } = new();
+
+    /// <summary>Item folder.</summary>
+    [CommandOption("--item <DIR>")]
+    [Description("Item folder holding item.json, written by the verb that starts this worker (genaudit sweep, genaudit audit --runs/--checkpoints).")]
+    public string? Item { get; init; }
+
+    /// <inheritdoc />
+    public override ValidationResult ValidateVerb() =>
+        string.IsNullOrWhiteSpace(Item) ? ValidationResult.Error("--item is required: an item folder written by genaudit sweep or genaudit audit --runs/--checkpoints") : ValidationResult.Success();
 }

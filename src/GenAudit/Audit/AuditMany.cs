@@ -208,8 +208,8 @@ public static class AuditManyTable
         return paths;
     }
 
-    /// <summary>The model's report, relative to the output folder.</summary>
-    public static string ReportLink(AuditManyResult result) => result.Name + "/report.html";
+    /// <summary>The model's report, relative to the output folder, as a URL path (the name percent-encoded).</summary>
+    public static string ReportLink(AuditManyResult result) => Uri.EscapeDataString(result.Name) + "/report.html";
 
     /// <summary>"PASS", "FAIL", "NOT MEASURED" or "MEASUREMENT FAILED", from the single audit's exit code.</summary>
     public static string VerdictText(int exitCode) => exitCode switch
@@ -224,9 +224,11 @@ public static class AuditManyTable
     public static string Markdown(AuditManySettings settings, IReadOnlyList<AuditManyResult> ranked)
     {
         static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ").Replace("<", "&lt;").Replace(">", "&gt;");
+        // Inside a code span '<' is literal text; only the bar would end the cell.
+        static string Code(string text) => AuditReport.CodeSpan(text.Replace("|", "\\|").Replace("\n", " "));
         var passed = ranked.Count(r => r.Passed);
         var s = new StringBuilder()
-            .Append($"Audit of {ranked.Count} models against policy {AuditReport.CodeSpan(Cell(settings.PolicySource))}: {passed} pass, {ranked.Count - passed} do not. ")
+            .Append($"Audit of {ranked.Count} models against policy {Code(settings.PolicySource)}: {passed} pass, {ranked.Count - passed} do not. ")
             .Append($"Seed {settings.Seed}{(settings.Quick ? ", quick" : "")}{(settings.Count is { } n ? $", {n} samples" : "")}{(settings.Strict ? ", strict" : "")}, {settings.Threads} thread(s) per model. ")
             .Append($"Ranked by {Ranking}.\n\n")
             .Append("| rank | model | step | verdict | failed keys | FID | real FID | FID ratio | report |\n")
@@ -235,13 +237,13 @@ public static class AuditManyTable
         {
             var r = ranked[i];
             var verdict = VerdictText(r.ExitCode);
-            s.Append($"| {i + 1} | {AuditReport.CodeSpan(Cell(r.Name))} | {(r.Step is { } step ? step.ToString(CultureInfo.InvariantCulture) : "—")} | {(r.Passed ? verdict : "**" + verdict + "**")} | ")
+            s.Append($"| {i + 1} | {Code(r.Name)} | {(r.Step is { } step ? step.ToString(CultureInfo.InvariantCulture) : "—")} | {(r.Passed ? verdict : "**" + verdict + "**")} | ")
              .Append(r.FailedKeys.Count == 0 ? "—" : Cell(string.Join(", ", r.FailedKeys)))
              .Append($" | {Number(r.Fid)} | {Number(r.RealFid)} | {Number(r.FidRatio)} | [report]({ReportLink(r)}) |\n");
         }
         var failures = ranked.Where(r => r.Failure is not null).ToList();
         if (failures.Count > 0) s.Append('\n');
-        foreach (var r in failures) s.Append($"- {AuditReport.CodeSpan(Cell(r.Name))}: measurement failed: {Cell(r.Failure!)}\n");
+        foreach (var r in failures) s.Append($"- {Code(r.Name)}: measurement failed: {Cell(r.Failure!)}\n");
         return s.ToString();
     }
 
