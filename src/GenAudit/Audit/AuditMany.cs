@@ -41,8 +41,9 @@ public sealed record AuditManyVerdict(string Key, string Status, bool Uncertain,
 /// <param name="RealFid">The real row's FID (held-out against training data); null without a real row.</param>
 /// <param name="Verdicts">Every verdict, in policy order.</param>
 /// <param name="Failure">Why a measurement failed (stages that threw, or the worker); null otherwise.</param>
+/// <param name="Reported">False when the worker ended before writing the model's report.html.</param>
 public sealed record AuditManyResult(string Name, string Run, long? Step, int ExitCode, IReadOnlyList<string> FailedKeys, double? Fid, double? RealFid,
-    IReadOnlyList<AuditManyVerdict> Verdicts, string? Failure)
+    IReadOnlyList<AuditManyVerdict> Verdicts, string? Failure, bool Reported = true)
 {
     /// <summary>The ranking's second key: FID over the real row's FID; null when either is missing or the real FID is not positive.</summary>
     public double? FidRatio => Fid is { } f && RealFid is { } r && double.IsFinite(f) && double.IsFinite(r) && r > 0 ? f / r : null;
@@ -52,7 +53,7 @@ public sealed record AuditManyResult(string Name, string Run, long? Step, int Ex
 
     /// <summary>The result of a model whose worker ended without one: a measurement failure in which every policy key counts as failed.</summary>
     public static AuditManyResult WorkerFailed(AuditManyItem item, string reason) =>
-        new(item.Name, item.Run, item.Step, 3, item.Settings.Policy().Thresholds.Select(t => t.Key).ToList(), null, null, [], reason);
+        new(item.Name, item.Run, item.Step, 3, item.Settings.Policy().Thresholds.Select(t => t.Key).ToList(), null, null, [], reason, Reported: false);
 }
 
 /// <summary>
@@ -72,6 +73,7 @@ public static class AuditManyItemRunner
     public static AuditManyResult Run(AuditManyItem item, string folder, IAuditObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(item);
+        Directory.CreateDirectory(folder);
         TorchRuntime.EnsureLoaded();
         using var threads = TorchThreads.Use(item.Settings.Threads);
         var policy = item.Settings.Policy();
@@ -127,7 +129,9 @@ public sealed class AuditManyRunner(int workers, Func<string, System.Diagnostics
         foreach (var item in items)
         {
             Directory.CreateDirectory(FolderOf(item.Name));
-            File.Delete(Path.Combine(FolderOf(item.Name), AuditManyItemRunner.ResultFile));
+            // A previous audit's files must not pass for this one's when its worker fails.
+            foreach (var stale in new[] { AuditManyItemRunner.ResultFile, "report.html", "summary.json", "summary.md" })
+                File.Delete(Path.Combine(FolderOf(item.Name), stale));
             Json.WriteFile(Path.Combine(FolderOf(item.Name), AuditManyItemRunner.ItemFile), item);
         }
         var jobs = items.Select(i => new WorkerJob(i.Name, FolderOf(i.Name), i.Step is { } s ? $"{i.Run}, step {s}" : i.Run)).ToList();
@@ -208,8 +212,8 @@ public static class AuditManyTable
         return paths;
     }
 
-    /// <summary>The model's report, relative to the output folder, as a URL path (the name percent-encoded).</summary>
-    public static string ReportLink(AuditManyResult result) => Uri.EscapeDataString(result.Name) + "/report.html";
+    /// <summary>The model's report, relative to the output folder, as a URL path (the name percent-encoded); null when the worker wrote none.</summary>
+    public static string? ReportLink(AuditManyResult result) => result.Reported ? Uri.EscapeDataString(result.Name) + "/report.html" : null;
 
     /// <summary>"PASS", "FAIL", "NOT MEASURED" or "MEASUREMENT FAILED", from the single audit's exit code.</summary>
     public static string VerdictText(int exitCode) => exitCode switch
@@ -239,7 +243,7 @@ public static class AuditManyTable
             var verdict = VerdictText(r.ExitCode);
             s.Append($"| {i + 1} | {Code(r.Name)} | {(r.Step is { } step ? step.ToString(CultureInfo.InvariantCulture) : "—")} | {(r.Passed ? verdict : "**" + verdict + "**")} | ")
              .Append(r.FailedKeys.Count == 0 ? "—" : Cell(string.Join(", ", r.FailedKeys)))
-             .Append($" | {Number(r.Fid)} | {Number(r.RealFid)} | {Number(r.FidRatio)} | [report]({ReportLink(r)}) |\n");
+             .Append($" | {Number(r.Fid)} | {Number(r.RealFid)} | {Number(r.FidRatio)} | {(ReportLink(r) is { } link ? $"[report]({link})" : "—")} |\n");
         }
         var failures = ranked.Where(r => r.Failure is not null).ToList();
         if (failures.Count > 0) s.Append('\n');
@@ -281,7 +285,7 @@ public static class AuditManyTable
     /// <summary>index.html: the Markdown table as one self-contained page whose only links are the models' own reports.</summary>
     public static string Html(AuditManySettings settings, IReadOnlyList<AuditManyResult> ranked, string markdown)
     {
-        var reports = ranked.Select(ReportLink).ToHashSet(StringComparer.Ordinal);
+        var reports = ranked.Select(ReportLink).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var body = MarkdownHtml.Render(markdown.Split('\n'), 0, target => reports.Contains(target) ? target : null);
         var passed = ranked.Count(r => r.Passed);
         return new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>GenAudit: ")

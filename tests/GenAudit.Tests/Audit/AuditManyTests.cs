@@ -102,6 +102,7 @@ public class AuditManyTests(AuditRunsFixture runs)
         var markdown = File.ReadAllText(Path.Combine(output, AuditManyTable.MarkdownFile));
         Assert.Contains("**MEASUREMENT FAILED**", markdown);
         Assert.Contains("worker.log", markdown);
+        Assert.DoesNotContain("href=", File.ReadAllText(Path.Combine(output, AuditManyTable.HtmlFile)));
         Assert.Contains("does not match the hash", File.ReadAllText(Path.Combine(output, "broken", "worker.log")));
     }
 
