@@ -86,6 +86,11 @@ public class AuditManyTests(AuditRunsFixture runs)
         }
         // Different weights, different samples: the two checkpoints really are two generators.
         Assert.NotEqual(models[0].GetProperty("fid").GetDouble(), models[1].GetProperty("fid").GetDouble());
+        // An earlier checkpoint's dynamics are judged on the training it had seen.
+        using (var early = GenAudit.Runs.RunLoader.Load(run, step: 100))
+            Assert.InRange(GenAudit.Application.StabilityAudit.ReadHistory(early)!.Max(e => e.Step), 1, 100);
+        using (var late = GenAudit.Runs.RunLoader.Load(run, step: 200))
+            Assert.True(GenAudit.Application.StabilityAudit.ReadHistory(late)!.Max(e => e.Step) > 100);
     }
 
     [Fact]
