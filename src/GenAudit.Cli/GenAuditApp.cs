@@ -75,10 +75,12 @@ public static class GenAuditApp
                 .WithExample("latents", "--run", "runs/mnist", "--method", "sefa", "-k", "8", "--out", "latents")
                 .WithExample("latents", "--run", "runs/mnist", "--method", "ganspace", "-n", "2000", "--layer", "net.2", "--activations", "net.6", "--gradcam", "disc", "--out", "latents");
             Verb<AuditCommand>("audit")
-                .WithDescription("Quality, stability, explanations and latent traversals of a run (token runs: text quality and stability, docs/audit.md#token-runs), judged against a policy: report.html, summary.json, summary.md; exit 0 pass, 1 a threshold fails, 2 usage error.")
+                .WithDescription("Quality, stability, explanations and latent traversals of a run (token runs: text quality and stability, docs/audit.md#token-runs), judged against a policy: report.html, summary.json, summary.md; exit 0 pass, 1 a threshold fails, 2 usage error. --runs/--checkpoints audit many models in worker processes into one ranked table and index.html.")
                 .WithExample("audit", "--run", "runs/mnist", "--out", "audit", "--quick")
                 .WithExample("audit", "--run", "runs/mnist", "--policy", "policy.json", "-n", "5000", "--seed", "1")
-                .WithExample("audit", "--run", "runs/brown", "--policy", "text-policy.json", "-n", "1000", "--quick");
+                .WithExample("audit", "--run", "runs/brown", "--policy", "text-policy.json", "-n", "1000", "--quick")
+                .WithExample("audit", "--runs", "runs/a,runs/b,runs/c", "--out", "audits", "--workers", "2", "--quick")
+                .WithExample("audit", "--checkpoints", "runs/ring8", "--out", "audits-ring8", "--workers", "2");
             Verb<CalibrateCommand>("calibrate")
                 .WithDescription("Audit generators with known defects (replay, one class, part of the classes, mean image, latent-sensitive, non-deterministic) and a healthy control on a dataset: the policy's sensitivity and false-alarm rate; exit 0 when every defect is caught and the control passes, 1 otherwise.")
                 .WithExample("calibrate", "--data", "mnist", "--out", "calibration-mnist")
@@ -99,6 +101,10 @@ public static class GenAuditApp
             Verb<SweepItemCommand>("sweep-item")
                 .WithDescription("Internal: run one prepared sweep item (genaudit sweep starts one per worker process).")
                 .WithExample("sweep-item", "--item", "sweeps/mode-collapse/items/0123456789abcdef")
+                .IsHidden();
+            Verb<AuditItemCommand>("audit-item")
+                .WithDescription("Internal: audit one model prepared by genaudit audit --runs/--checkpoints (it starts one per worker process).")
+                .WithExample("audit-item", "--item", "audits/ring8-s1")
                 .IsHidden();
             Verb<DemoCommand>("demo")
                 .WithDescription("Train a DCGAN on the embedded MNIST and a GAN on ring8, and write their sample grids.")

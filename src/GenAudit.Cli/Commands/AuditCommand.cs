@@ -17,11 +17,62 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
         /// <inheritdoc />
         public override SharedOptions Shared { get; } = new()
         {
-            Run = "Run directory (trained or imported).",
+            Run = "Run directory (trained or imported). To audit many models, give --runs or --checkpoints instead.",
+            RunOptional = true,
             Seed = "Seed of every stage. Default: 0.",
             Count = new("Generated samples for quality and coverage (also accepted as --n). Default: 5000 (as evaluate), 1000 with --quick.", Minimum: 10, Default: null),
-            Out = new("Folder for report.html, summary.json, summary.md and the PNGs. Default: <run>/audit.", Folder: true),
+            Out = new("Folder for report.html, summary.json, summary.md and the PNGs. Default: <run>/audit. With --runs/--checkpoints (required): audits.md, audits.json, index.html and <name>/ per model.", Folder: true),
         };
+
+        /// <summary>Many runs.</summary>
+        [CommandOption("--runs <DIRS>")]
+        [Description("Audit many runs: comma-separated run directories (or repeat the option), each into --out/<name>/ (name: the run's folder name, with parent folders added until names differ); one ranked table, docs/audit.md#audit-many. Not with --run.")]
+        public string[] Runs { get; init; } = [];
+
+        /// <summary>Every checkpoint of one run.</summary>
+        [CommandOption("--checkpoints <DIR>")]
+        [Description("Audit every checkpoint of this run as the generator at that step, each into --out/step-NNNNNNNN/; one ranked table. Not with --run or --runs.")]
+        public string? Checkpoints { get; init; }
+
+        /// <summary>Worker processes.</summary>
+        [CommandOption("--workers <N>")]
+        [Description("With --runs/--checkpoints: worker processes at once, one model each. Default: 1. Ranking: " + AuditManyTable.Ranking + ". Exit code: the highest of the models' (0 all pass, 1 one fails, 2 a key not measured, 3 a measurement failed).")]
+        public int? Workers { get; init; }
+
+        /// <summary>Threads per worker.</summary>
+        [CommandOption("--threads <N>")]
+        [Description("With --runs/--checkpoints: libtorch threads of each worker, fixed so that results do not depend on --workers. Default: 1.")]
+        public int? Threads { get; init; }
+
+        /// <summary>True when auditing many models.</summary>
+        internal bool Many => Runs.Length > 0 || Checkpoints is not null;
+
+        /// <summary>--runs split on commas.</summary>
+        internal IReadOnlyList<string> RunList => Runs.SelectMany(r => r.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+        /// <inheritdoc />
+        public override ValidationResult ValidateVerb()
+        {
+            if (Runs.Length > 0 && Checkpoints is not null) return ValidationResult.Error("give --runs or --checkpoints, not both");
+            if (Many && Run is not null) return ValidationResult.Error($"--run audits one model; --{(Checkpoints is null ? "runs" : "checkpoints")} audits many: give one of them, not both");
+            if (!Many)
+            {
+                if (string.IsNullOrWhiteSpace(Run)) return ValidationResult.Error("--run DIR is required (or --runs DIR1,DIR2,... / --checkpoints DIR to audit many models)");
+                if (Workers is not null || Threads is not null) return ValidationResult.Error("--workers and --threads apply with --runs or --checkpoints only");
+                return ValidationResult.Success();
+            }
+            if (Out is null) return ValidationResult.Error("--out DIR is required with --runs and --checkpoints: the folder of the table and of each model's report");
+            if (Temperature is not null || TopK is not null) return ValidationResult.Error("--temperature and --top-k apply to one token run (--run); --runs and --checkpoints sample every token model at temperature 1 with every token");
+            if (Workers is < 1 or > 256) return ValidationResult.Error($"--workers {Workers}: give 1 to 256 processes");
+            if (Threads is < 1 or > 256) return ValidationResult.Error($"--threads {Threads}: give 1 to 256");
+            if (Runs.Length > 0 && RunList.Count == 0) return ValidationResult.Error("--runs names no directory; give DIR1,DIR2,...");
+            foreach (var run in Checkpoints is { } one ? [one] : RunList)
+            {
+                if (!Directory.Exists(run)) return ValidationResult.Error($"{run}: no such run directory");
+                if (!File.Exists(Path.Combine(run, "manifest.json"))) return ValidationResult.Error($"{run}: not a run directory (no manifest.json)");
+            }
+            return ValidationResult.Success();
+        }
 
         /// <summary>Policy file.</summary>
         [CommandOption("--policy <FILE>")]
@@ -53,13 +104,33 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var policy = settings.Policy is { } file ? GenAudit.Audit.Policy.Load(file) : GenAudit.Audit.Policy.Default;
-        var options = settings.Quick ? AuditOptions.Quick(settings.SeedOrDefault) : new AuditOptions { Seed = settings.SeedOrDefault };
-        if (settings.Count is { } n) options = options with { QualitySamples = n };
-        options = options with { Strict = settings.Strict, Sampling = TokenSamplingFlags.From(settings) };
+        var options = AuditOptions.For(settings.Quick, settings.SeedOrDefault, settings.Count, settings.Strict) with { Sampling = TokenSamplingFlags.From(settings) };
         options.Validate();
+        if (settings.Many) return RunMany(settings, policy, cancellationToken);
         var output = Path.GetFullPath(settings.Out ?? Path.Combine(settings.Run!, "audit"));
         var result = RunAudit(console, progressOptions, settings.Run!, options, policy, output);
         return Summarise(console, result, output);
+    }
+
+    /// <summary>Audits every model of --runs or --checkpoints in worker processes and prints the ranked table; returns the highest exit code.</summary>
+    int RunMany(Settings settings, Policy policy, CancellationToken cancellationToken)
+    {
+        var shared = new AuditManySettings(settings.Policy is { } file ? File.ReadAllText(file) : null, policy.Source, settings.SeedOrDefault,
+            settings.Quick, settings.Count, settings.Strict, settings.Threads ?? 1);
+        IReadOnlyList<AuditManyItem> items;
+        if (settings.Checkpoints is { } run) items = AuditManyRunner.Checkpoints(run, shared);
+        else
+        {
+            var runs = settings.RunList;
+            var names = AuditManyRunner.NamesOf(runs);
+            items = runs.Select((r, i) => new AuditManyItem(names[i], Path.GetFullPath(r), null, shared)).ToList();
+        }
+        var workers = settings.Workers ?? 1;
+        console.MarkupLineInterpolated($"Auditing {items.Count} models in {Math.Min(workers, items.Count)} worker process(es), {shared.Threads} thread(s) each.");
+        var outcome = new AuditManyRunner(workers, AuditItemCommand.WorkerCommand).Run(items, settings.Out!, new ConsoleProgress(console), cancellationToken);
+        console.WriteLine(File.ReadAllText(outcome.Markdown));
+        console.MarkupLineInterpolated($"Wrote [bold]{outcome.Html}[/] ({Path.GetFileName(outcome.Markdown)}, {Path.GetFileName(outcome.Json)} alongside; each model's report.html under its folder).");
+        return outcome.ExitCode;
     }
 
     /// <summary>

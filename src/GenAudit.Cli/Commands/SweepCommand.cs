@@ -75,7 +75,7 @@ public sealed class SweepCommand(IAnsiConsole console) : VerbCommand<SweepComman
     {
         var spec = SweepSpec.Load(settings.Spec!);
         var output = Path.GetFullPath(settings.Out!);
-        var progress = new Progress(console);
+        var progress = new ConsoleProgress(console);
         var items = spec.Items();
         console.MarkupLineInterpolated($"Sweep [bold]{spec.Name}[/]: {items.Select(i => i.Key).Distinct().Count()} items ({spec.Data.Count} data × {spec.Recipes.Count} recipes × {spec.Seeds.Count} seeds), {spec.Threads} thread(s) each.");
         SweepOutcome outcome;
@@ -111,46 +111,14 @@ public sealed class SweepCommand(IAnsiConsole console) : VerbCommand<SweepComman
     }
 
     /// <summary>The command line of a worker: this program's sweep-item verb on one item folder.</summary>
-    internal static ProcessStartInfo WorkerCommand(string itemFolder)
-    {
-        var directory = Path.GetDirectoryName(typeof(SweepCommand).Assembly.Location)!;
-        var apphost = Path.Combine(directory, OperatingSystem.IsWindows() ? "GenAudit.Cli.exe" : "GenAudit.Cli");
-        var start = File.Exists(apphost)
-            ? new ProcessStartInfo(apphost)
-            : new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { ArgumentList = { Path.Combine(directory, "GenAudit.Cli.dll") } };
-        start.ArgumentList.Add("sweep-item");
-        start.ArgumentList.Add("--item");
-        start.ArgumentList.Add(itemFolder);
-        return start;
-    }
-
-    sealed class Progress(IAnsiConsole console) : IProgress<string>
-    {
-        public void Report(string value) => console.MarkupLineInterpolated($"[grey]{value}[/]");
-    }
+    internal static ProcessStartInfo WorkerCommand(string itemFolder) => WorkerProcess.For("sweep-item", itemFolder);
 }
 
 /// <summary>genaudit sweep-item (internal): runs one prepared sweep item; the local sweep starts one per worker process.</summary>
-public sealed class SweepItemCommand(IAnsiConsole console) : VerbCommand<SweepItemCommand.Settings>
+public sealed class SweepItemCommand(IAnsiConsole console) : VerbCommand<WorkerItemSettings>
 {
-    /// <summary>Options of <c>genaudit sweep-item</c>.</summary>
-    public sealed class Settings : VerbSettings
-    {
-        /// <inheritdoc />
-        public override SharedOptions Shared { get; } = new();
-
-        /// <summary>Item folder.</summary>
-        [CommandOption("--item <DIR>")]
-        [Description("Item folder holding item.json, written by genaudit sweep.")]
-        public string? Item { get; init; }
-
-        /// <inheritdoc />
-        public override ValidationResult ValidateVerb() =>
-            string.IsNullOrWhiteSpace(Item) ? ValidationResult.Error("--item is required: an item folder written by genaudit sweep") : ValidationResult.Success();
-    }
-
     /// <inheritdoc />
-    protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    protected override int Run(CommandContext context, WorkerItemSettings settings, CancellationToken cancellationToken)
     {
         var item = SweepFolder.ReadItem(settings.Item!);
         var result = new SweepItemRunner(GenAudit.Audit.SweepAudit.Steps).Run(item, settings.Item!, cancellationToken);

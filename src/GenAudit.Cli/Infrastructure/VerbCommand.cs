@@ -69,7 +69,7 @@ public abstract class VerbCommand<TSettings> : Command<TSettings> where TSetting
     static ValidationResult Shared(VerbSettings settings)
     {
         var shared = settings.Shared;
-        if (shared.Run is not null && string.IsNullOrWhiteSpace(settings.Run))
+        if (shared.Run is not null && !shared.RunOptional && string.IsNullOrWhiteSpace(settings.Run))
             return ValidationResult.Error("--run DIR is required");
         if (shared.Count is { } count && settings.Count is { } n && n < count.Minimum)
             return ValidationResult.Error($"--n must be at least {count.Minimum}, got {n}");

@@ -59,12 +59,15 @@ public abstract class VerbSettings : CommandSettings
 
 /// <summary>
 /// How one verb uses the shared options: null for an option the verb does not take, otherwise its
-/// <c>--help</c> text and rules. A verb that takes <c>--run</c> requires it.
+/// <c>--help</c> text and rules. A verb that takes <c>--run</c> requires it unless <see cref="RunOptional"/>.
 /// </summary>
 public sealed record SharedOptions
 {
     /// <summary>Help text of <c>--run</c>.</summary>
     public string? Run { get; init; }
+
+    /// <summary>True when the verb has other ways to name its runs and checks <c>--run</c> itself (audit --runs/--checkpoints).</summary>
+    public bool RunOptional { get; init; }
 
     /// <summary>Help text of <c>--seed</c>.</summary>
     public string? Seed { get; init; }

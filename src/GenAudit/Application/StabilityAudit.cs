@@ -39,7 +39,10 @@ public static class StabilityAudit
     public static DiscriminatorOutputKind DiscriminatorOutputFor(TrainingConfig config) =>
         config.Loss == GanLoss.Ns ? DiscriminatorOutputKind.Probabilities : DiscriminatorOutputKind.Scores;
 
-    /// <summary>The run's training history, or null (with a progress note) when the run has none, e.g. an imported model.</summary>
+    /// <summary>
+    /// The run's training history up to the loaded checkpoint's step (an earlier checkpoint is judged on the
+    /// training it had seen), or null (with a progress note) when the run has none, e.g. an imported model.
+    /// </summary>
     public static IReadOnlyList<TrainingLogEntry>? ReadHistory(LoadedRun run, IProgress<string>? progress = null)
     {
         var path = run.Directory.History;
@@ -49,6 +52,7 @@ public static class StabilityAudit
             return null;
         }
         var history = HistoryReader.Read(path);
+        if (run.Step > 0) history = history.Where(e => e.Step <= run.Step).ToList();
         return history.Count == 0 ? null : history;
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using GenAudit.Core;
 
 namespace GenAudit.Application;
@@ -63,67 +62,15 @@ public sealed class LocalSweepRunner(int workers, Func<string, ProcessStartInfo>
         if (workers < 1) throw new ArgumentOutOfRangeException(nameof(workers), $"--workers is {workers}; it must be at least 1");
         var items = spec.Items();
         var distinct = folder.Prepare(items);
-        var pending = new Queue<SweepItem>(distinct.Where(i => folder.Result(i.Key) is null));
+        var pending = distinct.Where(i => folder.Result(i.Key) is null)
+            .Select(i => new WorkerJob(i.Key, folder.ItemFolder(i.Key), $"{i.Data}, {i.Recipe}, seed {i.Seed}")).ToList();
         var skipped = distinct.Count - pending.Count;
         if (skipped > 0) progress?.Report($"{skipped} of {distinct.Count} items already have a result; running the other {pending.Count}");
-        var running = new List<(SweepItem Item, Process Process, StreamWriter Log)>();
-        var failures = new List<string>();
-        var ran = 0;
-        try
-        {
-            while (pending.Count > 0 || running.Count > 0)
-            {
-                cancel.ThrowIfCancellationRequested();
-                while (running.Count < workers && pending.Count > 0)
-                {
-                    var item = pending.Dequeue();
-                    running.Add(Start(item, folder.ItemFolder(item.Key)));
-                    progress?.Report($"started {item.Key}: {item.Data}, {item.Recipe}, seed {item.Seed}");
-                }
-                var finished = running.FirstOrDefault(r => r.Process.HasExited);
-                if (finished.Process is null) { Thread.Sleep(100); continue; }
-                finished.Process.WaitForExit(); // drains the output handlers
-                finished.Log.Dispose();
-                running.Remove(finished);
-                var code = finished.Process.ExitCode;
-                finished.Process.Dispose();
-                if (code == 0 && folder.Result(finished.Item.Key) is not null)
-                {
-                    ran++;
-                    progress?.Report($"done {finished.Item.Key} ({ran + skipped}/{distinct.Count})");
-                }
-                else failures.Add($"{finished.Item.Key} ({finished.Item.Data}, {finished.Item.Recipe}, seed {finished.Item.Seed}): worker exited with {code}; see {Path.Combine(folder.ItemFolder(finished.Item.Key), "worker.log")}");
-            }
-        }
-        finally
-        {
-            foreach (var (_, process, log) in running)
-            {
-                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-                process.Dispose();
-                log.Dispose();
-            }
-        }
+        var failures = new WorkerPool(workers, worker).Run(pending, job => folder.Result(job.Name) is not null, progress, skipped, cancel);
         if (failures.Count > 0) throw new SweepFailedException(failures);
         var results = distinct.ToDictionary(i => i.Key, i => folder.Result(i.Key)!);
         var (markdown, json) = SweepTable.Write(spec, items, results, folder.Root);
-        return new SweepOutcome(ran, skipped, markdown, json);
-    }
-
-    (SweepItem, Process, StreamWriter) Start(SweepItem item, string itemFolder)
-    {
-        var start = worker(itemFolder);
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.UseShellExecute = false;
-        var log = new StreamWriter(Path.Combine(itemFolder, "worker.log"), append: true, new UTF8Encoding(false)) { AutoFlush = true };
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return (item, process, log);
+        return new SweepOutcome(pending.Count, skipped, markdown, json);
     }
 }
 

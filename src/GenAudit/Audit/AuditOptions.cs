@@ -53,6 +53,14 @@ public sealed record AuditOptions
     /// <summary>Traversal strengths in units of the latent standard deviation. Default −3 … 3 in 7 steps.</summary>
     public IReadOnlyList<double> TraversalStrengths { get; init; } = [-3, -2, -1, 0, 1, 2, 3];
 
+    /// <summary>The options the audit flags give: <c>--quick</c>, <c>--seed</c>, <c>-n</c> (quality samples) and <c>--strict</c>.</summary>
+    public static AuditOptions For(bool quick, long seed, int? qualitySamples, bool strict)
+    {
+        var options = quick ? Quick(seed) : new AuditOptions { Seed = seed };
+        if (qualitySamples is { } n) options = options with { QualitySamples = n };
+        return options with { Strict = strict };
+    }
+
     /// <summary>The fast preset of <c>--quick</c>: fewer samples everywhere, same stages.</summary>
     public static AuditOptions Quick(long seed = 0) => new()
     {

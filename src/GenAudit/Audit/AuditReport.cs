@@ -32,6 +32,16 @@ public static class AuditReport
         return (html, json, md);
     }
 
+    /// <summary>The reports' style sheet, shared by report.html and the audit-many index.</summary>
+    internal const string Style =
+        "body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+        + "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
+        + "th{background:#f3f3f3}.pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}.na{color:#777}"
+        + ".banner{padding:.6em 1em;font-size:1.5em;border-radius:6px}.banner.pass{background:#e2f4e6}.banner.fail{background:#fde3e6}"
+        + "small{color:#666}img{max-width:100%;border:1px solid #ddd;margin:.3em 0}code{background:#f6f6f6;padding:0 3px}"
+        + ".clips{display:flex;flex-wrap:wrap;gap:.5em}.clip{margin:0}.clip audio{width:220px}"
+        + "#glossary>div{border-top:1px solid #ddd;margin-top:1em}#glossary pre{background:#f6f6f6;padding:.5em;overflow-x:auto}";
+
     static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 
     // A failed numerics self-check is a finding of the audit, shown like a failed gate.
@@ -46,7 +56,8 @@ public static class AuditReport
         { } v => v.ToString("G4", CultureInfo.InvariantCulture),
     };
 
-    static string JsonStatus(VerdictStatus status) => status switch
+    /// <summary>A verdict's status as summary.json spells it.</summary>
+    internal static string JsonStatus(VerdictStatus status) => status switch
     {
         VerdictStatus.Pass => "pass",
         VerdictStatus.Fail => "fail",
@@ -62,13 +73,7 @@ public static class AuditReport
         var manifest = card.Manifest;
         var s = new StringBuilder();
         s.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>GenAudit report: ").Append(E(card.RunPath)).Append("</title>\n<style>")
-         .Append("body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}")
-         .Append("table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}")
-         .Append("th{background:#f3f3f3}.pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}.na{color:#777}")
-         .Append(".banner{padding:.6em 1em;font-size:1.5em;border-radius:6px}.banner.pass{background:#e2f4e6}.banner.fail{background:#fde3e6}")
-         .Append("small{color:#666}img{max-width:100%;border:1px solid #ddd;margin:.3em 0}code{background:#f6f6f6;padding:0 3px}")
-         .Append(".clips{display:flex;flex-wrap:wrap;gap:.5em}.clip{margin:0}.clip audio{width:220px}")
-         .Append("#glossary>div{border-top:1px solid #ddd;margin-top:1em}#glossary pre{background:#f6f6f6;padding:.5em;overflow-x:auto}")
+         .Append(Style)
          .Append("</style></head>\n<body>\n");
 
         s.Append("<section id=\"verdict\"><h1>GenAudit report</h1>\n<p>Run <code>").Append(E(card.RunPath)).Append("</code>, checkpoint step ").Append(card.Step)

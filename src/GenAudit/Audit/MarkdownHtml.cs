@@ -6,23 +6,23 @@ namespace GenAudit.Audit;
 /// <summary>
 /// Renders the Markdown subset that docs/metrics.md uses (headings, paragraphs, pipe tables, fenced
 /// code, bullet lists, `code`, **bold**, *emphasis*, links) as HTML for a self-contained report. A link becomes
-/// an in-page link when the caller knows its target, and plain text otherwise, so nothing in the
-/// output points outside the page.
+/// a link when the caller knows its target, and plain text otherwise, so nothing in the
+/// output points outside the page (or, for an index, outside the folder the caller names).
 /// </summary>
 static partial class MarkdownHtml
 {
     /// <summary>HTML for <paramref name="lines"/>; headings are shifted down by <paramref name="headingOffset"/> levels.</summary>
     /// <param name="lines">The Markdown source, one line per entry.</param>
     /// <param name="headingOffset">Added to each heading's level (capped at h6).</param>
-    /// <param name="inPage">Maps a link target ("file.md#anchor") to an in-page anchor id, or null to render the link as text.</param>
-    public static string Render(IReadOnlyList<string> lines, int headingOffset, Func<string, string?> inPage)
+    /// <param name="link">Maps a link target ("file.md#anchor") to the href to use (an in-page "#id", or a file the caller writes beside the page), or null to render the link as text.</param>
+    public static string Render(IReadOnlyList<string> lines, int headingOffset, Func<string, string?> link)
     {
         var html = new StringBuilder();
         var paragraph = new List<string>();
         void EndParagraph()
         {
             if (paragraph.Count == 0) return;
-            html.Append("<p>").Append(Inline(string.Join(" ", paragraph), inPage)).Append("</p>\n");
+            html.Append("<p>").Append(Inline(string.Join(" ", paragraph), link)).Append("</p>\n");
             paragraph.Clear();
         }
 
@@ -41,7 +41,7 @@ static partial class MarkdownHtml
             {
                 EndParagraph();
                 var level = Math.Min(6, heading.Groups[1].Length + headingOffset);
-                html.Append($"<h{level}>").Append(Inline(heading.Groups[2].Value, inPage)).Append($"</h{level}>\n");
+                html.Append($"<h{level}>").Append(Inline(heading.Groups[2].Value, link)).Append($"</h{level}>\n");
             }
             else if (line.StartsWith('|'))
             {
@@ -54,7 +54,7 @@ static partial class MarkdownHtml
                 {
                     if (r == 1 && SeparatorPattern().IsMatch(rows[r])) continue;
                     var cell = r == 0 ? "th" : "td";
-                    html.Append("<tr>").Append(string.Concat(Cells(rows[r]).Select(c => $"<{cell}>{Inline(c, inPage)}</{cell}>"))).Append("</tr>");
+                    html.Append("<tr>").Append(string.Concat(Cells(rows[r]).Select(c => $"<{cell}>{Inline(c, link)}</{cell}>"))).Append("</tr>");
                 }
                 html.Append("</table>\n");
             }
@@ -68,13 +68,13 @@ static partial class MarkdownHtml
                 {
                     if (ItemPattern().Match(lines[i]) is { Success: true } next)
                     {
-                        html.Append("<li>").Append(Inline(string.Join(" ", item), inPage)).Append("</li>");
+                        html.Append("<li>").Append(Inline(string.Join(" ", item), link)).Append("</li>");
                         item = [next.Groups[2].Value];
                     }
                     else item.Add(lines[i].Trim());
                 }
                 i--;
-                html.Append("<li>").Append(Inline(string.Join(" ", item), inPage)).Append($"</li></{tag}>\n");
+                html.Append("<li>").Append(Inline(string.Join(" ", item), link)).Append($"</li></{tag}>\n");
             }
             else if (line.Trim().Length == 0) EndParagraph();
             else paragraph.Add(line.Trim());
@@ -109,7 +109,7 @@ static partial class MarkdownHtml
     static string Unescape(string text) => text.Replace("&quot;", "\"").Replace("&gt;", ">").Replace("&lt;", "<").Replace("&amp;", "&");
 
     /// <summary>Escapes <paramref name="text"/> and renders `code`, **bold** and [text](target) in it.</summary>
-    static string Inline(string text, Func<string, string?> inPage)
+    static string Inline(string text, Func<string, string?> link)
     {
         var html = new StringBuilder();
         foreach (var part in CodePattern().Split(text))
@@ -125,7 +125,7 @@ static partial class MarkdownHtml
             escaped = LinkPattern().Replace(escaped, m =>
             {
                 var target = Unescape(m.Groups[2].Value);
-                return inPage(target) is { } id ? $"<a href=\"#{Escape(id)}\">{m.Groups[1].Value}</a>" : m.Groups[1].Value;
+                return link(target) is { } href ? $"<a href=\"{Escape(href)}\">{m.Groups[1].Value}</a>" : m.Groups[1].Value;
             });
             html.Append(escaped);
         }

@@ -46,7 +46,7 @@ public static partial class MetricGlossary
             var hash = target.IndexOf('#');
             var anchor = hash >= 0 ? target[(hash + 1)..] : "";
             var file = hash >= 0 ? target[..hash] : target;
-            return file is "" or "metrics.md" && known.Contains(anchor) ? IdPrefix + anchor : null;
+            return file is "" or "metrics.md" && known.Contains(anchor) ? "#" + IdPrefix + anchor : null;
         }
 
         var sections = new Dictionary<string, GlossarySection>(StringComparer.Ordinal);

@@ -66,10 +66,10 @@ public sealed class AuditSubject : IDisposable
     /// <summary>Class logits (B, K) of outputs, or null without a classifier.</summary>
     public Func<Tensor, Tensor>? Logits => Classifier is { } c ? c.Classifier.Logits : null;
 
-    /// <summary>Opens the run at <paramref name="runPath"/> and resolves its data and feature space.</summary>
-    public static AuditSubject Open(string runPath, IProgress<string>? progress = null, bool preferEma = true)
+    /// <summary>Opens the run at <paramref name="runPath"/> (its newest checkpoint, or the one of <paramref name="step"/>) and resolves its data and feature space.</summary>
+    public static AuditSubject Open(string runPath, IProgress<string>? progress = null, bool preferEma = true, long? step = null)
     {
-        var run = RunLoader.Load(runPath, preferEma);
+        var run = RunLoader.Load(runPath, preferEma, step);
         try
         {
             var spec = run.Manifest.Config.Data;

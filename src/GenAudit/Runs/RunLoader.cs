@@ -54,17 +54,19 @@ public sealed class LoadedRun : IDisposable
 public static class RunLoader
 {
     /// <summary>
-    /// Loads the newest checkpoint of the run at <paramref name="path"/>. The EMA generator is used
-    /// when the run has one and <paramref name="preferEma"/> is true (it is what the run samples with).
+    /// Loads the newest checkpoint of the run at <paramref name="path"/>, or the one of <paramref name="step"/>.
+    /// The EMA generator is used when the run has one and <paramref name="preferEma"/> is true (it is what the run samples with).
     /// </summary>
-    public static LoadedRun Load(string path, bool preferEma = true)
+    public static LoadedRun Load(string path, bool preferEma = true, long? step = null)
     {
         TorchRuntime.EnsureLoaded();
         var run = new RunDirectory(path);
         if (!System.IO.Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"{run.Root}: no such run directory");
         var manifest = Json.ReadFile<RunManifest>(run.Manifest);
-        if (manifest.Source == ModelImport.OnnxSource) return LoadOnnx(run, manifest);
-        var latest = Checkpoint.FindLatest(run) ?? throw new InvalidDataException($"{run.Root}: the run has no checkpoint yet");
+        if (manifest.Source == ModelImport.OnnxSource)
+            return step is null ? LoadOnnx(run, manifest) : throw new InvalidDataException($"{run.Root}: an imported ONNX run has no checkpoints to choose from");
+        var latest = step is { } chosen ? Checkpoint.Find(run, chosen)
+            : Checkpoint.FindLatest(run) ?? throw new InvalidDataException($"{run.Root}: the run has no checkpoint yet");
         var model = manifest.Config.Model;
         if (model.IsTokenSequence) return LoadTokens(run, manifest, latest.Latest.Step, latest.Folder);
         if (model.IsSeries)

@@ -62,6 +62,34 @@ public static class Checkpoint
         if (!Directory.Exists(folder) && Directory.Exists(Replaced(folder))) folder = Replaced(folder);
         if (!Directory.Exists(folder))
             throw new InvalidDataException($"{run.Latest}: points at {latest.Folder}, which does not exist; the run directory was modified by hand");
+        Verify(run, folder);
+        return (latest, folder);
+    }
+
+    /// <summary>The steps of the run's complete checkpoints (folders step-NNNNNNNN with a state.json), oldest first.</summary>
+    public static IReadOnlyList<long> Steps(RunDirectory run) =>
+        !Directory.Exists(run.Checkpoints) ? []
+        : Directory.GetDirectories(run.Checkpoints, "step-*")
+            .Where(f => File.Exists(Path.Combine(f, "state.json")))
+            .Select(Path.GetFileName)
+            .Select(n => long.TryParse(n.AsSpan(5), out var step) && n == RunDirectory.CheckpointName(step) ? step : -1)
+            .Where(step => step >= 0)
+            .Order()
+            .ToList();
+
+    /// <summary>The checkpoint of <paramref name="step"/>, verified against its hashes.</summary>
+    public static (LatestCheckpoint Latest, string Folder) Find(RunDirectory run, long step)
+    {
+        var folder = run.CheckpointFolder(step);
+        if (!Directory.Exists(folder))
+            throw new InvalidDataException($"{run.Root}: no checkpoint of step {step} (the run has {string.Join(", ", Steps(run).DefaultIfEmpty(-1).Select(s => s < 0 ? "none" : s.ToString(System.Globalization.CultureInfo.InvariantCulture)))})");
+        Verify(run, folder);
+        return (new LatestCheckpoint(step, RunDirectory.CheckpointName(step)), folder);
+    }
+
+    // Every file state.json lists is present, inside the folder and unchanged.
+    static void Verify(RunDirectory run, string folder)
+    {
         var stateFile = Path.Combine(folder, "state.json");
         var state = Json.ReadFile<CheckpointState>(stateFile);
         if (state.Files is null) throw new InvalidDataException($"{stateFile}: \"files\" is missing; the checkpoint is corrupt");
@@ -71,7 +99,6 @@ public static class Checkpoint
             if (!File.Exists(path)) throw new InvalidDataException($"{folder}: {file} is missing");
             if (Sha256(path) != hash) throw new InvalidDataException($"{path}: content does not match the hash in state.json; the checkpoint is corrupt");
         }
-        return (latest, folder);
     }
 
     /// <summary>Where a checkpoint folder waits while a new checkpoint of the same step replaces it.</summary>

@@ -130,7 +130,7 @@ public class CliTests
         app.Configure(config => config.ValidateExamples());
         Assert.True(app.Run(["--help"]) == 0, console.Output);
         Assert.Contains("train", console.Output);
-        foreach (var verb in new[] { "train", "generate", "evaluate", "stability", "explain", "latents", "audit", "calibrate", "import", "demo", "sweep", "silo", "sweep-item" })
+        foreach (var verb in new[] { "train", "generate", "evaluate", "stability", "explain", "latents", "audit", "calibrate", "import", "demo", "sweep", "silo", "sweep-item", "audit-item" })
         {
             var (code, output) = Run(verb, "--help");
             Assert.Equal(0, code);
