@@ -42,6 +42,29 @@ public interface ITrainingRecipe : IDisposable
 /// <summary>The scalar measurements of one training step, by history key (lossD, lossG, nllOracle, reward, ...).</summary>
 public sealed class StepMetrics(Dictionary<string, double> values, double lrG, double? lrD)
 {
+    /// <summary>
+    /// The values of an adversarial step (a GAN's or a recurrent GAN's): both losses, the discriminator's mean
+    /// outputs on real and fake, the gradient norms when measured and the penalty when one was applied.
+    /// </summary>
+    public static Dictionary<string, double> Adversarial(Tensor lossD, Tensor lossG, Tensor dReal, Tensor dFake,
+        (double D, double G)? gradientNorms, Tensor? penalty)
+    {
+        var values = new Dictionary<string, double>
+        {
+            ["lossD"] = lossD.item<float>(),
+            ["lossG"] = lossG.item<float>(),
+            ["dReal"] = dReal.item<float>(),
+            ["dFake"] = dFake.item<float>(),
+        };
+        if (gradientNorms is var (d, g))
+        {
+            values["gradNormD"] = d;
+            values["gradNormG"] = g;
+        }
+        if (penalty is not null) values["penalty"] = penalty.item<float>();
+        return values;
+    }
+
     /// <summary>The values by key; every one must be finite or the run stops.</summary>
     public IReadOnlyDictionary<string, double> Values => values;
 

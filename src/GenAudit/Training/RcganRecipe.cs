@@ -99,19 +99,7 @@ sealed class RcganRecipe : ITrainingRecipe
         _generator.eval();
         _discriminator.eval();
 
-        var values = new Dictionary<string, double>
-        {
-            ["lossD"] = lossD.item<float>(),
-            ["lossG"] = lossG.item<float>(),
-            ["dReal"] = dReal.item<float>(),
-            ["dFake"] = dFake.item<float>(),
-        };
-        if (measureGradients)
-        {
-            values["gradNormD"] = gradNormD;
-            values["gradNormG"] = gradNormG;
-        }
-        if (penalised) values["penalty"] = penalty.item<float>();
+        var values = StepMetrics.Adversarial(lossD, lossG, dReal, dFake, measureGradients ? (gradNormD, gradNormG) : null, penalised ? penalty : null);
         return new StepMetrics(values, _config.LearningRateG * lrScale, _config.LearningRateD * lrScale);
     }
 

@@ -389,19 +389,8 @@ public sealed class Trainer : IDisposable
             _generator.eval();
             _discriminator.eval();
 
-            var values = new Dictionary<string, double>
-            {
-                ["lossD"] = lossD.item<float>(),
-                ["lossG"] = lossG.item<float>(),
-                ["dReal"] = dReal.item<float>(),
-                ["dFake"] = dFake.item<float>(),
-            };
-            if (measureGradients)
-            {
-                values["gradNormD"] = gradNormD;
-                values["gradNormG"] = gradNormG;
-            }
-            if (_config.R1Gamma > 0 || _config.EffectiveGradientPenalty > 0) values["penalty"] = penalty.item<float>();
+            var values = StepMetrics.Adversarial(lossD, lossG, dReal, dFake, measureGradients ? (gradNormD, gradNormG) : null,
+                _config.R1Gamma > 0 || _config.EffectiveGradientPenalty > 0 ? penalty : null);
             if (curious is not null)
             {
                 values["novelty"] = curious.MeanNovelty;
