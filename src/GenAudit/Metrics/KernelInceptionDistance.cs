@@ -44,15 +44,10 @@ public static class KernelInceptionDistance
     {
         options ??= new KernelInceptionDistanceOptions();
         if (options.SubsetCount < 1) throw new ArgumentOutOfRangeException(nameof(options), $"SubsetCount is {options.SubsetCount}; it must be at least 1.");
-        if (options.SubsetSize < 2) throw new ArgumentOutOfRangeException(nameof(options), $"SubsetSize is {options.SubsetSize}; the unbiased MMD² needs at least 2.");
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = FeatureMatrix.ToFloat64(real, nameof(real), minimumRows: 2); // (N, D)
-        var y = FeatureMatrix.ToFloat64(fake, nameof(fake), minimumRows: 2); // (M, D)
-        FeatureMatrix.RequireSameDimension(x, nameof(real), y, nameof(fake));
-
-        var m = (int)Math.Min(options.SubsetSize, Math.Min(x.shape[0], y.shape[0]));
+        var (x, y, m) = Prepare(real, fake, options);
         if (m == x.shape[0] && m == y.shape[0])
         {
             var whole = UnbiasedMmdSquared(x, y);
@@ -70,6 +65,19 @@ public static class KernelInceptionDistance
         var mean = values.Average();
         var variance = values.Select(v => (v - mean) * (v - mean)).Sum() / values.Length;
         return new KernelInceptionDistanceResult(mean, Math.Sqrt(variance), options.SubsetCount, m, values);
+    }
+
+    /// <summary>
+    /// The checks and conversions every KID computation starts with (also <see cref="ShardedKernelInceptionDistance.SubsetValues"/>):
+    /// float64 feature matrices (N, D) and (M, D) of the same D, and the subset size m = min(SubsetSize, N, M).
+    /// </summary>
+    internal static (Tensor X, Tensor Y, int SubsetSize) Prepare(Tensor real, Tensor fake, KernelInceptionDistanceOptions options)
+    {
+        if (options.SubsetSize < 2) throw new ArgumentOutOfRangeException(nameof(options), $"SubsetSize is {options.SubsetSize}; the unbiased MMD² needs at least 2.");
+        var x = FeatureMatrix.ToFloat64(real, nameof(real), minimumRows: 2); // (N, D)
+        var y = FeatureMatrix.ToFloat64(fake, nameof(fake), minimumRows: 2); // (M, D)
+        FeatureMatrix.RequireSameDimension(x, nameof(real), y, nameof(fake));
+        return (x, y, (int)Math.Min(options.SubsetSize, Math.Min(x.shape[0], y.shape[0])));
     }
 
     /// <summary>Unbiased MMD² of two equal-size samples: off-diagonal means of k(x,x') and k(y,y') minus twice the mean of k(x,y).</summary>

@@ -121,14 +121,10 @@ public static class ShardedKernelInceptionDistance
         ArgumentNullException.ThrowIfNull(options);
         if (first < 0 || count < 1 || first + count > options.SubsetCount)
             throw new ArgumentOutOfRangeException(nameof(first), $"subsets [{first}, {first + count}) are not inside the {options.SubsetCount} subsets of the options.");
-        if (options.SubsetSize < 2) throw new ArgumentOutOfRangeException(nameof(options), $"SubsetSize is {options.SubsetSize}; the unbiased MMD² needs at least 2.");
         TorchRuntime.EnsureLoaded();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = FeatureMatrix.ToFloat64(real, nameof(real), minimumRows: 2); // (N, D)
-        var y = FeatureMatrix.ToFloat64(fake, nameof(fake), minimumRows: 2); // (M, D)
-        FeatureMatrix.RequireSameDimension(x, nameof(real), y, nameof(fake));
-        var m = (int)Math.Min(options.SubsetSize, Math.Min(x.shape[0], y.shape[0]));
+        var (x, y, m) = KernelInceptionDistance.Prepare(real, fake, options);
         if (m == x.shape[0] && m == y.shape[0])
             throw new ArgumentException($"both sets fit in one subset of {options.SubsetSize}: KID is one whole-set MMD², so shard it by blocks with MmdTerms instead of by subsets.");
         var random = new SplitMix64(options.Seed);
