@@ -9,13 +9,7 @@ namespace GenAudit.Tests.Cli;
 
 public class CliTests
 {
-    static (int Code, string Output) Run(params string[] args)
-    {
-        var console = new TestConsole();
-        console.Profile.Width = 200;
-        int code = GenAuditApp.Run(args, console);
-        return (code, console.Output);
-    }
+    static (int Code, string Output) Run(params string[] args) => GenAudit.Tests.Audit.AuditFixtures.Cli(args);
 
     [Fact]
     public void ATokenRunGeneratesTextAndIsEvaluatedAndMeasuredForStability()

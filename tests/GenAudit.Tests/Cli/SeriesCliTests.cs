@@ -1,20 +1,12 @@
 using System.Globalization;
-using GenAudit.Cli;
 using GenAudit.Data;
 using GenAudit.Tests.Training;
-using Spectre.Console.Testing;
 
 namespace GenAudit.Tests.Cli;
 
 public class SeriesCliTests
 {
-    static (int Code, string Output) Run(params string[] args)
-    {
-        var console = new TestConsole();
-        console.Profile.Width = 200;
-        int code = GenAuditApp.Run(args, console);
-        return (code, console.Output);
-    }
+    static (int Code, string Output) Run(params string[] args) => GenAudit.Tests.Audit.AuditFixtures.Cli(args);
 
     [Fact]
     public void ASeriesRunGeneratesCsvNpyAndPngFromTheSameLatents()

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;
 using GenAudit.Audit;
-using GenAudit.Cli;
 using GenAudit.Data;
 using GenAudit.Models;
 using GenAudit.Rendering;
@@ -10,19 +9,12 @@ using GenAudit.Runs;
 using GenAudit.Tests.Data;
 using GenAudit.Tests.Training;
 using GenAudit.Training;
-using Spectre.Console.Testing;
 
 namespace GenAudit.Tests.Cli;
 
 public partial class SpeechCliTests
 {
-    static (int Code, string Output) Cli(params string[] args)
-    {
-        var console = new TestConsole();
-        console.Profile.Width = 200;
-        int code = GenAuditApp.Run(args, console);
-        return (code, console.Output);
-    }
+    static (int Code, string Output) Cli(params string[] args) => GenAudit.Tests.Audit.AuditFixtures.Cli(args);
 
     /// <summary>The format fields of a RIFF WAVE file, read by hand chunk by chunk: channels, rate, bits, data bytes.</summary>
     static (int Channels, int SampleRate, int Bits, int DataBytes) Header(byte[] wav)
