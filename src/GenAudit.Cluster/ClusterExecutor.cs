@@ -1,58 +1,59 @@
-using GenAudit.Application;
 using Microsoft.Extensions.Hosting;
 
 namespace GenAudit.Cluster;
 
 /// <summary>
-/// The silo's executor of sweep items: a fixed number of items at a time (one by default; each item sets
-/// its own libtorch thread count on the thread it runs on, TorchThreads), off the grain scheduler, into
-/// the shared artifacts folder. Work stops when the silo stops; another silo then reruns the item.
+/// The silo's executor of work items of every registered kind (<see cref="IClusterWork"/>): a fixed number
+/// of items at a time (one by default; each item sets its own libtorch thread count on the thread it runs
+/// on, TorchThreads), off the grain scheduler. Work stops when the silo stops; another silo then reruns the item.
 /// </summary>
-public sealed class SweepWorker : IDisposable
+public sealed class ClusterExecutor : IDisposable
 {
     readonly SemaphoreSlim _slots;
-    readonly SweepItemRunner _runner;
+    readonly Dictionary<string, IClusterWork> _kinds;
     readonly CancellationToken _stopping;
     int _executions;
     int _running;
 
-    /// <summary>An executor writing under <paramref name="options"/>' artifacts folder, stopped with the host.</summary>
-    public SweepWorker(SiloOptions options, IHostApplicationLifetime lifetime, IReadOnlyList<ISweepStep> steps)
+    /// <summary>An executor of <paramref name="kinds"/>, <see cref="SiloOptions.Slots"/> items at a time, stopped with the host.</summary>
+    public ClusterExecutor(SiloOptions options, IHostApplicationLifetime lifetime, IEnumerable<IClusterWork> kinds)
     {
-        Folder = new SweepFolder(options.Artifacts);
+        _kinds = kinds.ToDictionary(k => k.Kind, StringComparer.Ordinal);
         _slots = new SemaphoreSlim(options.Slots, options.Slots);
-        _runner = new SweepItemRunner(steps);
         _stopping = lifetime.ApplicationStopping;
     }
 
-    /// <summary>The shared artifacts folder (items/&lt;key&gt;/ as a local sweep lays them out).</summary>
-    public SweepFolder Folder { get; }
-
-    /// <summary>Items this silo has trained (not counting results found already on disk).</summary>
+    /// <summary>Items this silo has run (not counting results found already on disk).</summary>
     public int Executions => Volatile.Read(ref _executions);
 
-    /// <summary>Items training or measuring on this silo now.</summary>
+    /// <summary>Items running on this silo now.</summary>
     public int Running => Volatile.Read(ref _running);
 
     /// <summary>
-    /// Fault injection for tests: awaited after an item has taken a slot and before it trains, with the
-    /// silo's stopping token, so a test can hold an item on this silo until it stops the silo.
+    /// Fault injection for tests: awaited with the item's key and the silo's stopping token after the item has
+    /// taken a slot and before it runs, so a test can hold an item on this silo until it stops the silo.
     /// </summary>
-    internal Func<SweepItem, CancellationToken, Task>? BeforeRun { get; set; }
+    internal Func<string, CancellationToken, Task>? BeforeRun { get; set; }
 
-    /// <summary>Runs <paramref name="item"/> when a slot is free; an item whose result.json is already in the artifacts folder (a silo finished it and died before its grain stored it) is not run again.</summary>
-    public Task<SweepResult> Execute(SweepItem item) => Task.Run(async () =>
+    /// <summary>The registered kind named <paramref name="kind"/>.</summary>
+    public IClusterWork Kind(string kind) =>
+        _kinds.TryGetValue(kind, out var work) ? work
+            : throw new ArgumentException($"work kind '{kind}' is not known to this silo (it runs {string.Join(", ", _kinds.Keys.Order(StringComparer.Ordinal))}); are the silos and the client the same GenAudit version?");
+
+    /// <summary>Runs an item of <paramref name="kind"/> when a slot is free and returns its result's JSON; an item whose result is already on the shared disk is not run again.</summary>
+    public Task<string> Execute(string kind, string itemJson) => Task.Run(async () =>
     {
+        var work = Kind(kind);
         await _slots.WaitAsync(_stopping);
         try
         {
-            if (Folder.Result(item.Key) is { } done) return done;
+            if (work.Finished(itemJson) is { } done) return done;
             Interlocked.Increment(ref _executions);
             Interlocked.Increment(ref _running);
             try
             {
-                if (BeforeRun is { } hook) await hook(item, _stopping);
-                return _runner.Run(item, Folder.ItemFolder(item.Key), _stopping);
+                if (BeforeRun is { } hook) await hook(work.KeyOf(itemJson), _stopping);
+                return work.Execute(itemJson, _stopping);
             }
             finally { Interlocked.Decrement(ref _running); }
         }

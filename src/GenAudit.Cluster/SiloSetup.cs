@@ -52,23 +52,28 @@ public sealed record SiloOptions
     }
 }
 
-/// <summary>How a GenAudit silo is put together: clustering, the sweep grain's storage, and the executor.</summary>
+/// <summary>How a GenAudit silo is put together: clustering, the work-item grain's storage, the kinds of work, and the executor.</summary>
 public static class SiloSetup
 {
-    /// <summary>Name of the grain storage the sweep grains use.</summary>
-    public const string StorageName = "sweep";
+    /// <summary>Name of the grain storage the work-item grains use.</summary>
+    public const string StorageName = "work";
 
     /// <summary>Cluster and service ids every GenAudit silo and client share.</summary>
     public const string ClusterId = "genaudit", ServiceId = "genaudit";
 
-    /// <summary>The sweep grain's storage and executor, without clustering (the test cluster brings its own).</summary>
-    public static void AddSweep(ISiloBuilder silo, SiloOptions options)
+    /// <summary>
+    /// The work-item grain's storage, the kinds of work a silo runs (sweep items, audits of single models)
+    /// and their executor, without clustering (the test cluster brings its own).
+    /// </summary>
+    public static void AddWork(ISiloBuilder silo, SiloOptions options)
     {
         ArgumentNullException.ThrowIfNull(silo);
         options.Validate();
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton<IReadOnlyList<ISweepStep>>(SweepAudit.Steps);
-        silo.Services.AddSingleton<SweepWorker>();
+        silo.Services.AddSingleton<IClusterWork, SweepWork>();
+        silo.Services.AddSingleton<IClusterWork, AuditWork>();
+        silo.Services.AddSingleton<ClusterExecutor>();
         // Calls return at once (work is polled), but a cold activation reads storage on a busy machine.
         silo.Services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(30));
         if (options.Redis is { } redis)
@@ -77,7 +82,7 @@ public static class SiloSetup
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageName, (_, _) => new FileGrainStorage(Path.Combine(options.Artifacts, "grain-state")));
     }
 
-    /// <summary>Configures a whole silo: localhost clustering (joining the primary silo's port) or Redis membership, then <see cref="AddSweep"/>.</summary>
+    /// <summary>Configures a whole silo: localhost clustering (joining the primary silo's port) or Redis membership, then <see cref="AddWork"/>.</summary>
     public static void Configure(ISiloBuilder silo, SiloOptions options)
     {
         ArgumentNullException.ThrowIfNull(silo);
@@ -92,7 +97,7 @@ public static class SiloSetup
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort), ServiceId, ClusterId);
         }
-        AddSweep(silo, options);
+        AddWork(silo, options);
     }
 
     /// <summary>Builds a silo host (not started).</summary>

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using GenAudit.Audit;
 using GenAudit.Cli.Infrastructure;
+using GenAudit.Cluster;
 using GenAudit.Core;
 using GenAudit.Runs;
 using Spectre.Console;
@@ -12,7 +13,7 @@ namespace GenAudit.Cli.Commands;
 public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressOptions) : VerbCommand<AuditCommand.Settings>
 {
     /// <summary>Options of <c>genaudit audit</c>.</summary>
-    public sealed class Settings : VerbSettings, ITokenSamplingSettings
+    public sealed class Settings : VerbSettings, ITokenSamplingSettings, IClusterSettings
     {
         /// <inheritdoc />
         public override SharedOptions Shared { get; } = new()
@@ -44,6 +45,21 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
         [Description("With --runs/--checkpoints: libtorch threads of each worker, fixed so that results do not depend on --workers. Default: 1.")]
         public int? Threads { get; init; }
 
+        /// <summary>Cluster mode.</summary>
+        [CommandOption("--cluster")]
+        [Description("With --runs/--checkpoints: audit on running silos (genaudit silo) instead of worker processes. The runs and --out must be on a file system every silo can reach (docs/scaling.md).")]
+        public bool Cluster { get; init; }
+
+        /// <summary>Redis endpoint.</summary>
+        [CommandOption("--redis <HOST:PORT>")]
+        [Description(ClusterFlags.RedisHelp)]
+        public string? Redis { get; init; }
+
+        /// <summary>Gateway ports.</summary>
+        [CommandOption("--gateways <PORTS>")]
+        [Description(ClusterFlags.GatewaysHelp)]
+        public string? Gateways { get; init; }
+
         /// <summary>True when auditing many models.</summary>
         internal bool Many => Runs.Length > 0 || Checkpoints is not null;
 
@@ -59,8 +75,10 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
             {
                 if (string.IsNullOrWhiteSpace(Run)) return ValidationResult.Error("--run DIR is required (or --runs DIR1,DIR2,... / --checkpoints DIR to audit many models)");
                 if (Workers is not null || Threads is not null) return ValidationResult.Error("--workers and --threads apply with --runs or --checkpoints only");
+                if (Cluster || Redis is not null || Gateways is not null) return ValidationResult.Error("--cluster, --redis and --gateways apply with --runs or --checkpoints only");
                 return ValidationResult.Success();
             }
+            if (ClusterFlags.Check(this, Workers) is { } cluster) return cluster;
             if (Out is null) return ValidationResult.Error("--out DIR is required with --runs and --checkpoints: the folder of the table and of each model's report");
             if (Temperature is not null || TopK is not null) return ValidationResult.Error("--temperature and --top-k apply to one token run (--run); --runs and --checkpoints sample every token model at temperature 1 with every token");
             if (Workers is < 1 or > 256) return ValidationResult.Error($"--workers {Workers}: give 1 to 256 processes");
@@ -125,9 +143,19 @@ public sealed class AuditCommand(IAnsiConsole console, ProgressOptions progressO
             var names = AuditManyRunner.NamesOf(runs);
             items = runs.Select((r, i) => new AuditManyItem(names[i], Path.GetFullPath(r), null, shared)).ToList();
         }
-        var workers = settings.Workers ?? 1;
-        console.MarkupLineInterpolated($"Auditing {items.Count} models in {Math.Min(workers, items.Count)} worker process(es), {shared.Threads} thread(s) each.");
-        var outcome = new AuditManyRunner(workers, AuditItemCommand.WorkerCommand).Run(items, settings.Out!, new ConsoleProgress(console), cancellationToken);
+        var progress = new ConsoleProgress(console);
+        AuditManyOutcome outcome;
+        if (settings.Cluster)
+        {
+            console.MarkupLineInterpolated($"Auditing {items.Count} models on the cluster, {shared.Threads} thread(s) each.");
+            outcome = ClusterFlags.WithClient(settings, client => new AuditManyRunner(new ClusterAuditJobs(client)).Run(items, settings.Out!, progress, cancellationToken), cancellationToken);
+        }
+        else
+        {
+            var workers = settings.Workers ?? 1;
+            console.MarkupLineInterpolated($"Auditing {items.Count} models in {Math.Min(workers, items.Count)} worker process(es), {shared.Threads} thread(s) each.");
+            outcome = new AuditManyRunner(workers, AuditItemCommand.WorkerCommand).Run(items, settings.Out!, progress, cancellationToken);
+        }
         console.WriteLine(File.ReadAllText(outcome.Markdown));
         console.MarkupLineInterpolated($"Wrote [bold]{outcome.Html}[/] ({Path.GetFileName(outcome.Markdown)}, {Path.GetFileName(outcome.Json)} alongside; each model's report.html under its folder).");
         return outcome.ExitCode;

@@ -4,8 +4,6 @@ using GenAudit.Application;
 using GenAudit.Cli.Infrastructure;
 using GenAudit.Cluster;
 using GenAudit.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -15,7 +13,7 @@ namespace GenAudit.Cli.Commands;
 public sealed class SweepCommand(IAnsiConsole console) : VerbCommand<SweepCommand.Settings>
 {
     /// <summary>Options of <c>genaudit sweep</c>.</summary>
-    public sealed class Settings : VerbSettings
+    public sealed class Settings : VerbSettings, IClusterSettings
     {
         /// <inheritdoc />
         public override SharedOptions Shared { get; } = new()
@@ -40,12 +38,12 @@ public sealed class SweepCommand(IAnsiConsole console) : VerbCommand<SweepComman
 
         /// <summary>Redis endpoint.</summary>
         [CommandOption("--redis <HOST:PORT>")]
-        [Description("With --cluster: find the silos through Redis membership. Default: localhost gateways.")]
+        [Description(ClusterFlags.RedisHelp)]
         public string? Redis { get; init; }
 
         /// <summary>Gateway ports.</summary>
         [CommandOption("--gateways <PORTS>")]
-        [Description("With --cluster and no --redis: comma-separated gateway ports of local silos. Default: 30000.")]
+        [Description(ClusterFlags.GatewaysHelp)]
         public string? Gateways { get; init; }
 
         /// <inheritdoc />
@@ -53,20 +51,7 @@ public sealed class SweepCommand(IAnsiConsole console) : VerbCommand<SweepComman
         {
             if (string.IsNullOrWhiteSpace(Spec)) return ValidationResult.Error("--spec is required: the sweep file (docs/examples/mode-collapse.sweep.json)");
             if (Workers is < 1 or > 256) return ValidationResult.Error($"--workers {Workers}: give 1 to 256 processes");
-            if (Cluster && Workers is not null) return ValidationResult.Error("--workers runs processes on this machine; with --cluster the silos run the items");
-            if (!Cluster && (Redis is not null || Gateways is not null)) return ValidationResult.Error("--redis and --gateways apply with --cluster only");
-            if (Redis is not null && Gateways is not null) return ValidationResult.Error("give --redis or --gateways, not both");
-            if (Gateways is not null && GatewayPorts(Gateways) is null) return ValidationResult.Error($"--gateways '{Gateways}': give comma-separated TCP ports, e.g. 30000,30001");
-            return ValidationResult.Success();
-        }
-
-        internal static int[]? GatewayPorts(string text)
-        {
-            var parts = text.Split(',', StringSplitOptions.TrimEntries);
-            var ports = new int[parts.Length];
-            for (var i = 0; i < parts.Length; i++)
-                if (!int.TryParse(parts[i], out ports[i]) || ports[i] is < 1 or > 65535) return null;
-            return ports;
+            return ClusterFlags.Check(this, Workers) ?? ValidationResult.Success();
         }
     }
 
@@ -81,24 +66,9 @@ public sealed class SweepCommand(IAnsiConsole console) : VerbCommand<SweepComman
         SweepOutcome outcome;
         try
         {
-            if (settings.Cluster)
-            {
-                using var host = ClusterSweep.BuildClient(settings.Redis, Settings.GatewayPorts(settings.Gateways ?? "30000")!);
-                host.StartAsync(cancellationToken).GetAwaiter().GetResult();
-                try
-                {
-                    var grains = host.Services.GetRequiredService<IClusterClient>();
-                    outcome = ClusterSweep.RunAsync(grains, spec, output, progress, cancel: cancellationToken).GetAwaiter().GetResult();
-                }
-                finally
-                {
-                    host.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
-                }
-            }
-            else
-            {
-                outcome = new LocalSweepRunner(settings.Workers ?? 1, WorkerCommand).Run(spec, new SweepFolder(output), progress, cancellationToken);
-            }
+            outcome = settings.Cluster
+                ? ClusterFlags.WithClient(settings, client => ClusterSweep.RunAsync(client, spec, output, progress, cancel: cancellationToken).GetAwaiter().GetResult(), cancellationToken)
+                : new LocalSweepRunner(settings.Workers ?? 1, WorkerCommand).Run(spec, new SweepFolder(output), progress, cancellationToken);
         }
         catch (SweepFailedException e)
         {

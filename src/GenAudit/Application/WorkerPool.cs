@@ -10,6 +10,20 @@ namespace GenAudit.Application;
 public sealed record WorkerJob(string Name, string Folder, string Description);
 
 /// <summary>
+/// Where prepared jobs run: worker processes on this machine (<see cref="WorkerPool"/>) or the silos of a
+/// cluster. A job is a folder its worker reads its description from and writes its result into.
+/// </summary>
+public interface IJobExecutor
+{
+    /// <summary>
+    /// Runs every job; a job succeeded when its worker finished and <paramref name="done"/> holds for it.
+    /// Returns one line per failed job, starting with the job's name. <paramref name="alreadyDone"/> only numbers the progress lines.
+    /// </summary>
+    IReadOnlyList<string> Run(IReadOnlyList<WorkerJob> jobs, Func<WorkerJob, bool> done, IProgress<string>? progress = null,
+        int alreadyDone = 0, CancellationToken cancel = default);
+}
+
+/// <summary>
 /// Runs jobs on this machine in at most <c>workers</c> child processes, one job per process (libtorch's
 /// thread pool is per process, so each job can fix its own thread count), and collects the failures.
 /// Each worker's output goes to worker.log in its job's folder. Shared by <c>genaudit sweep</c> and
@@ -17,15 +31,13 @@ public sealed record WorkerJob(string Name, string Folder, string Description);
 /// </summary>
 /// <param name="workers">Worker processes at once.</param>
 /// <param name="worker">The command line of a worker for a job folder: program and arguments.</param>
-public sealed class WorkerPool(int workers, Func<string, ProcessStartInfo> worker)
+public sealed class WorkerPool(int workers, Func<string, ProcessStartInfo> worker) : IJobExecutor
 {
     /// <summary>Name of a job's log inside its folder.</summary>
     public const string LogFile = "worker.log";
 
-    /// <summary>
-    /// Runs every job; a job succeeded when its worker exited with 0 and <paramref name="done"/> holds for it.
-    /// Returns one line per failed job. <paramref name="alreadyDone"/> only numbers the progress lines.
-    /// </summary>
+    /// <inheritdoc />
+    /// <remarks>A job succeeded when its worker exited with 0 and <paramref name="done"/> holds for it.</remarks>
     public IReadOnlyList<string> Run(IReadOnlyList<WorkerJob> jobs, Func<WorkerJob, bool> done, IProgress<string>? progress = null,
         int alreadyDone = 0, CancellationToken cancel = default)
     {

@@ -111,13 +111,16 @@ public static class AuditManyItemRunner
 public sealed record AuditManyOutcome(int ExitCode, IReadOnlyList<AuditManyResult> Results, string Markdown, string Json, string Html);
 
 /// <summary>
-/// Audits many models on this machine, one worker process per model (at most <c>workers</c> at once, each
-/// at the settings' thread count), each into &lt;out&gt;/&lt;name&gt;/, and writes the ranked table.
+/// Audits many models, each into &lt;out&gt;/&lt;name&gt;/ at the settings' thread count, and writes the ranked
+/// table. Where the audits run is the executor's business: worker processes on this machine
+/// (<see cref="WorkerPool"/>, one model per process) or the silos of a cluster.
 /// </summary>
-/// <param name="workers">Worker processes at once.</param>
-/// <param name="worker">The command line of a worker for a model folder.</param>
-public sealed class AuditManyRunner(int workers, Func<string, System.Diagnostics.ProcessStartInfo> worker)
+/// <param name="executor">Runs the prepared model folders.</param>
+public sealed class AuditManyRunner(IJobExecutor executor)
 {
+    /// <summary>Audits on this machine in at most <paramref name="workers"/> worker processes started by <paramref name="worker"/>.</summary>
+    public AuditManyRunner(int workers, Func<string, System.Diagnostics.ProcessStartInfo> worker) : this(new WorkerPool(workers, worker)) { }
+
     /// <summary>Audits every item into <paramref name="outFolder"/>; a model whose worker fails is a measurement failure in the table, not an exception.</summary>
     public AuditManyOutcome Run(IReadOnlyList<AuditManyItem> items, string outFolder, IProgress<string>? progress = null, CancellationToken cancel = default)
     {
@@ -135,10 +138,11 @@ public sealed class AuditManyRunner(int workers, Func<string, System.Diagnostics
             Json.WriteFile(Path.Combine(FolderOf(item.Name), AuditManyItemRunner.ItemFile), item);
         }
         var jobs = items.Select(i => new WorkerJob(i.Name, FolderOf(i.Name), i.Step is { } s ? $"{i.Run}, step {s}" : i.Run)).ToList();
-        var failures = new WorkerPool(workers, worker).Run(jobs, job => AuditManyItemRunner.Result(job.Folder) is not null, progress, cancel: cancel);
+        var failures = executor.Run(jobs, job => AuditManyItemRunner.Result(job.Folder) is not null, progress, cancel: cancel);
         foreach (var failure in failures) progress?.Report("measurement failed: " + failure);
         var results = items.Select(i => AuditManyItemRunner.Result(FolderOf(i.Name))
-            ?? AuditManyResult.WorkerFailed(i, $"the worker ended without a result; see {Path.Combine(FolderOf(i.Name), WorkerPool.LogFile)}")).ToList();
+            ?? AuditManyResult.WorkerFailed(i, failures.FirstOrDefault(f => f.StartsWith(i.Name + " (", StringComparison.Ordinal))
+                ?? "the worker ended without a result")).ToList();
         var settings = items[0].Settings;
         var ranked = AuditManyTable.Rank(results);
         var (markdown, json, html) = AuditManyTable.Write(settings, ranked, root);

@@ -2,9 +2,12 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using GenAudit.Audit;
+using GenAudit.Cluster;
 using GenAudit.Core;
 using GenAudit.Training;
 using GenAudit.Tests.Training;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 
 namespace GenAudit.Tests.Audit;
 
@@ -13,7 +16,7 @@ namespace GenAudit.Tests.Audit;
 public class AuditManyTests(AuditRunsFixture runs)
 {
     [Fact]
-    public void TwoWorkersWriteTheSameTableAsOneRankedWithTheFailingRunMarked()
+    public async Task TwoWorkersAndAClusterWriteTheSameTableAsOneRankedWithTheFailingRunMarked()
     {
         var two = runs.Out("many-2");
         var one = runs.Out("many-1");
@@ -25,6 +28,26 @@ public class AuditManyTests(AuditRunsFixture runs)
         Assert.True(codeOne == 1, outputOne);
         Assert.Equal(File.ReadAllBytes(Path.Combine(one, AuditManyTable.JsonFile)), File.ReadAllBytes(Path.Combine(two, AuditManyTable.JsonFile)));
         Assert.Equal(File.ReadAllText(Path.Combine(one, AuditManyTable.MarkdownFile)), File.ReadAllText(Path.Combine(two, AuditManyTable.MarkdownFile)));
+
+        // The same models audited by the silos of an in-process cluster (audit --cluster): the same bytes,
+        // and each model's report under the client's --out, written there by the silo that audited it.
+        var clustered = runs.Out("many-cluster");
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) => SiloSetup.AddWork(silo, new SiloOptions { Artifacts = runs.Out("artifacts") }));
+        await using (var cluster = builder.Build())
+        {
+            await cluster.DeployAsync();
+            var settings = new AuditManySettings(File.ReadAllText(runs.Policy), runs.Policy, 0, Quick: true, Count: null, Strict: false, Threads: 1);
+            var names = AuditManyRunner.NamesOf([runs.Collapsed, runs.Healthy]);
+            var items = new[] { runs.Collapsed, runs.Healthy }.Select((r, i) => new AuditManyItem(names[i], Path.GetFullPath(r), null, settings)).ToList();
+            var outcome = new AuditManyRunner(new ClusterAuditJobs(cluster.Client, TimeSpan.FromMilliseconds(200))).Run(items, clustered);
+            Assert.Equal(1, outcome.ExitCode);
+            Assert.Equal(2, cluster.Silos.Sum(silo => silo.ServiceProvider.GetRequiredService<ClusterExecutor>().Executions));
+        }
+        Assert.Equal(File.ReadAllBytes(Path.Combine(one, AuditManyTable.JsonFile)), File.ReadAllBytes(Path.Combine(clustered, AuditManyTable.JsonFile)));
+        Assert.Equal(File.ReadAllText(Path.Combine(one, AuditManyTable.MarkdownFile)), File.ReadAllText(Path.Combine(clustered, AuditManyTable.MarkdownFile)));
+        foreach (var name in new[] { "collapsed", "script>" })
+            Assert.True(File.Exists(Path.Combine(clustered, name, "report.html")), name);
 
         using var table = JsonDocument.Parse(File.ReadAllText(Path.Combine(two, AuditManyTable.JsonFile)));
         Assert.Equal(AuditManyTable.Schema, table.RootElement.GetProperty("schema").GetString());
@@ -122,6 +145,10 @@ public class AuditManyTests(AuditRunsFixture runs)
     [InlineData("--runs", "R", "", "", "", "", "--out DIR is required with --runs")]
     [InlineData("--run", "R", "--workers", "2", "", "", "--workers and --threads apply with --runs or --checkpoints only")]
     [InlineData("--runs", "R", "--top-k", "5", "--out", "O", "--temperature and --top-k apply to one token run")]
+    [InlineData("--runs", "R", "--cluster", "--workers", "2", "", "--workers runs processes on this machine")]
+    [InlineData("--runs", "R", "--redis", "127.0.0.1:6379", "--out", "O", "--redis and --gateways apply with --cluster only")]
+    [InlineData("--run", "R", "--cluster", "", "", "", "--cluster, --redis and --gateways apply with --runs or --checkpoints only")]
+    [InlineData("--runs", "R", "--cluster", "--gateways", "30000,x", "", "--gateways '30000,x'")]
     public void BadCombinationsExitTwoNamingTheProblem(string a, string b, string c, string d, string e, string f, string message)
     {
         string Resolve(string arg) => arg switch { "R" => runs.Collapsed, "R,MISSING" => runs.Collapsed + ",/nonexistent/MISSING", "MISSING" => "/nonexistent/MISSING", "O" => runs.Out("never"), _ => arg };

@@ -32,10 +32,10 @@ public class ClusterSweepTests
 
             var artifacts = Path.Combine(root, "artifacts");
             var builder = new InProcessTestClusterBuilder(3);
-            builder.ConfigureSilo((_, silo) => SiloSetup.AddSweep(silo, new SiloOptions { Artifacts = artifacts }));
+            builder.ConfigureSilo((_, silo) => SiloSetup.AddWork(silo, new SiloOptions { Artifacts = artifacts }));
             await using var cluster = builder.Build();
             await cluster.DeployAsync();
-            var workers = cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<SweepWorker>()).ToList();
+            var workers = cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<ClusterExecutor>()).ToList();
 
             // Hold the first item that reaches a secondary silo until that silo is stopped (as a killed
             // process would leave it), then stop it; the sweep must not notice.
