@@ -64,6 +64,11 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
         [Description("oracle: sequences sampled at every logged step to measure NLL-oracle (0 = off). Default: 1000.")]
         public int? OracleSamples { get; init; }
 
+        /// <summary>Conditional recurrent GAN.</summary>
+        [CommandOption("--conditional")]
+        [Description("rcgan/crnngan on labelled sequences (digits-speech): both networks read the class as a one-hot vector at every step (RCGAN's conditional variant), so generate can ask for a digit. Images use --model cgan or cvae instead.")]
+        public bool? Conditional { get; init; }
+
         /// <summary>Recurrent cell of a token generator.</summary>
         [CommandOption("--cell <CELL>")]
         [Description("mle/seqgan: the generator's recurrent cell, lstm | gru. Default: lstm (SeqGAN's).")]
@@ -322,6 +327,8 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
         if (s.Window is not null && !csvSeries)
             throw new ArgumentException("--window applies to --data series:FILE.csv (sines are always 24 steps, digits-speech 65 frames)");
         var seriesOptions = !series ? null : new SeriesOptions { Window = s.Window ?? SeriesCsv.DefaultWindow };
+        if (s.Conditional == true && !series)
+            throw new ArgumentException("--conditional applies to --model rcgan or crnngan; for images and points choose --model cgan or cvae");
         bool tokens = family is ModelFamily.Mle or ModelFamily.SeqGan;
         if (tokens && defaults.Sequence is null) throw new ArgumentException($"--model {s.Model} trains on token sequences; use --data oracle, words, brown or text:FILE, not '{data}'");
         if (!tokens && (s.Length ?? s.OracleSamples ?? s.Rollouts ?? (object?)s.OracleSeed ?? s.PretrainGenerator ?? s.PretrainDiscriminator ?? (object?)s.Cell) is not null)
@@ -364,6 +371,7 @@ public sealed class TrainCommand(IAnsiConsole console, ProgressOptions progressO
                 Depth = s.Depth ?? defaults.Model.Depth,
                 Activation = s.Activation is null ? defaults.Model.Activation : ParseEnum<HiddenActivation>(s.Activation, "--activation", "relu, silu"),
                 SpectralNorm = s.SpectralNorm ?? false,
+                ConditionalSeries = s.Conditional ?? false,
                 Likelihood = likelihood,
             },
             Sequence = sequence,

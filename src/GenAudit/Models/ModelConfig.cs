@@ -95,6 +95,13 @@ public sealed record ModelConfig
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int StateLatentSize { get; init; }
 
+    /// <summary>
+    /// Series (rcgan, crnngan): the generator and the discriminator read the sequence's class as a one-hot
+    /// vector at every step (RCGAN's conditional variant, Esteban et al. 2017, section 3). Default: false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ConditionalSeries { get; init; }
+
     /// <summary>Spectral normalisation on every discriminator layer with weights.</summary>
     public bool SpectralNorm { get; init; }
 
@@ -108,7 +115,7 @@ public sealed record ModelConfig
     public bool IsPointData => DataShape.Length == 1;
 
     /// <summary>True for the conditional families.</summary>
-    public bool IsConditional => Family is ModelFamily.Cgan or ModelFamily.Cvae;
+    public bool IsConditional => Family is ModelFamily.Cgan or ModelFamily.Cvae || (IsSeries && ConditionalSeries);
 
     /// <summary>True for the GAN families.</summary>
     public bool IsGan => Family is ModelFamily.Gan or ModelFamily.Cgan;
@@ -126,6 +133,8 @@ public sealed record ModelConfig
         if (Width < 1) throw new ArgumentException($"width must be at least 1, got {Width}");
         if (Depth < 1) throw new ArgumentException($"depth must be at least 1 hidden layer, got {Depth}");
         if (!Enum.IsDefined(Activation)) throw new ArgumentException($"activation {(int)Activation} is not relu or silu");
+        if (ConditionalSeries && !IsSeries)
+            throw new ArgumentException($"--conditional applies to the recurrent GANs (rcgan, crnngan); for {Family} choose the conditional family (cgan, cvae)");
         if (IsConditional && ConditionCount < 2)
             throw new ArgumentException($"a conditional model ({Family}) needs labelled data with at least 2 classes; this data has {ConditionCount}");
         if (!IsConditional && ConditionCount != 0)

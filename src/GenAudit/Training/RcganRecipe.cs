@@ -10,7 +10,9 @@ namespace GenAudit.Training;
 /// (Mogren 2016), by <see cref="ModelConfig.Family"/>. The discriminator scores every step and the GAN loss is
 /// taken over all (sequence, step) scores, RCGAN's per-step cross-entropy for <c>ns</c>; R1 and the gradient
 /// penalty constrain the sequence score (the mean over steps), and spectral norm, EMA and L1/L2 apply as for
-/// the other GANs.
+/// the other GANs. A conditional run (<c>--conditional</c>) feeds the batch's labels to both networks at every
+/// step, the real sequences' labels also to the fakes of the discriminator step and to the generator step, as
+/// the conditional GAN of images does.
 /// </summary>
 sealed class RcganRecipe : ITrainingRecipe
 {
@@ -52,27 +54,29 @@ sealed class RcganRecipe : ITrainingRecipe
         int batch = _config.BatchSize;
         long latent = _config.Model.LatentSize;
         bool penalised = _config.R1Gamma > 0 || _config.EffectiveGradientPenalty > 0;
+        Tensor? labels = null;
         Tensor lossD = zeros(1), dReal = zeros(1), dFake = zeros(1), penalty = zeros(1);
         double gradNormD = 0;
 
         for (int k = 0; k < dSteps; k++)
         {
-            var (real, _) = data.Gather(sampler.Indices(step * dSteps + k));
+            var (real, y) = data.Gather(sampler.Indices(step * dSteps + k));
             real = real.to(_device);                                                             // (B, T, F)
+            labels = _config.Model.IsConditional ? y?.to(_device) : null;                        // (B,)
             var z = randn([batch, latent], generator: random.For(step, StepRandom.Stream.DiscriminatorLatent, k), device: _device);
             Tensor fake;
-            using (no_grad()) fake = _generator.call(z, null);                                   // (B, T, F)
+            using (no_grad()) fake = _generator.call(z, labels);                                 // (B, T, F)
 
             if (_config.R1Gamma > 0) real.requires_grad_(true);
-            var scoreReal = _discriminator.call(real);                                           // (B, T)
-            var scoreFake = _discriminator.call(fake);                                           // (B, T)
+            var scoreReal = _discriminator.call(real, labels);                                   // (B, T)
+            var scoreFake = _discriminator.call(fake, labels);                                   // (B, T)
             lossD = Losses.Discriminator(_config.Loss, scoreReal.flatten(), scoreFake.flatten());
             penalty = zeros(1, device: _device);
             if (_config.R1Gamma > 0) penalty = penalty + Regularisers.R1(scoreReal.mean([1]), real, _config.R1Gamma);
             if (_config.EffectiveGradientPenalty > 0)
             {
                 var alpha = rand([batch, 1, 1], generator: random.For(step, StepRandom.Stream.Interpolation, k), device: _device);
-                penalty = penalty + Regularisers.GradientPenalty(_discriminator.Score, real, fake, alpha, _config.EffectiveGradientPenalty);
+                penalty = penalty + Regularisers.GradientPenalty(x => _discriminator.Score(x, labels), real, fake, alpha, _config.EffectiveGradientPenalty);
             }
             lossD = lossD + penalty;
             if (_config.L1Weight > 0 || _config.L2Weight > 0) lossD = lossD + Regularisers.WeightPenalty(_discriminator, _config.L1Weight, _config.L2Weight);
@@ -88,7 +92,7 @@ sealed class RcganRecipe : ITrainingRecipe
         }
 
         var zG = randn([batch, latent], generator: random.For(step, StepRandom.Stream.GeneratorLatent), device: _device);
-        var scoreG = _discriminator.call(_generator.call(zG, null));                             // (B, T)
+        var scoreG = _discriminator.call(_generator.call(zG, labels), labels);                   // (B, T)
         var lossG = Losses.Generator(_config.Loss, scoreG.flatten());
         if (_config.L1Weight > 0 || _config.L2Weight > 0) lossG = lossG + Regularisers.WeightPenalty(_generator, _config.L1Weight, _config.L2Weight);
         _optimizerG.zero_grad();

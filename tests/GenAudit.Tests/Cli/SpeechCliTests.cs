@@ -117,6 +117,38 @@ public partial class SpeechCliTests
     }
 
     [Fact]
+    public void AConditionalSpeechRunSaysWhichDigitToSay()
+    {
+        using var temp = new TempRun();
+        var options = new DatasetOptions { Speech = SpeechFramesTests.Small, CacheRoot = temp.Sub("cache") };
+        var train = DatasetRegistry.Resolve("digits-speech", options);
+        var run = temp.Sub("run");
+        var defaults = TrainingConfig.DefaultsFor("digits-speech");
+        var config = defaults with { Steps = 4, BatchSize = 8, LogEvery = 2, CheckpointEvery = 4, TensorBoard = false, Threads = 1, Model = defaults.Model with { ConditionalSeries = true } };
+        using (var data = TrainingDataLoader.From(train))
+        using (var trainer = new Trainer(config, data, run))
+        {
+            Assert.Equal(TrainingOutcome.Completed, trainer.Run().Outcome);
+            Assert.Equal(10, trainer.Config.Model.ConditionCount);
+        }
+        using (var loaded = RunLoader.Load(run)) Assert.Equal(10, loaded.Generator.ConditionCount);
+
+        // generate --condition asks for one digit; a class the run does not have is refused and writes nothing.
+        var (code, output) = Cli("generate", "--run", run, "--n", "2", "--condition", "3", "--out", temp.Sub("three.npy"));
+        Assert.True(code == 0, output);
+        (code, output) = Cli("generate", "--run", run, "--n", "2", "--condition", "4", "--out", temp.Sub("four.npy"));
+        Assert.True(code == 0, output);
+        var three = Npy.Read(temp.Sub("three.npy")).Float32!;
+        var four = Npy.Read(temp.Sub("four.npy")).Float32!;
+        Assert.Equal(2 * 65 * 40, three.Length);
+        Assert.False(three.SequenceEqual(four), "the same latents gave the same frames for digits 3 and 4");
+        (code, output) = Cli("generate", "--run", run, "--n", "2", "--condition", "10", "--out", temp.Sub("ten.wav"));
+        Assert.Equal(2, code);
+        Assert.Contains("--condition must be in 0..9", output.Replace("\n", ""));
+        Assert.False(File.Exists(temp.Sub("ten.wav")));
+    }
+
+    [Fact]
     public void WavIsRefusedForARunThatIsNotSpeech()
     {
         using var temp = new TempRun();
