@@ -30,7 +30,7 @@ static class ClusterFlags
     /// <summary>The first error among the flags (with <paramref name="workers"/>, the verb's --workers), or null when they are consistent.</summary>
     public static ValidationResult? Check(IClusterSettings settings, int? workers)
     {
-        if (settings.Cluster && workers is not null) return ValidationResult.Error("--workers runs processes on this machine; with --cluster the silos run the work");
+        if (settings.Cluster && workers is not null) return ValidationResult.Error("--workers runs processes on this machine; with --cluster the silos run the items");
         if (!settings.Cluster && (settings.Redis is not null || settings.Gateways is not null)) return ValidationResult.Error("--redis and --gateways apply with --cluster only");
         if (settings.Redis is not null && settings.Gateways is not null) return ValidationResult.Error("give --redis or --gateways, not both");
         if (settings.Gateways is not null && GatewayPorts(settings.Gateways) is null) return ValidationResult.Error($"--gateways '{settings.Gateways}': give comma-separated TCP ports, e.g. 30000,30001");
