@@ -74,7 +74,6 @@ public class MnistCalibrationTests(MnistClassifierFixture mnist, ITestOutputHelp
 }
 
 [Collection(FashionMnistClassifierCollection.Name)]
-[Trait(TestLane.Trait, TestLane.Second)]
 public class FashionMnistCalibrationTests(FashionMnistClassifierFixture fashion, ITestOutputHelper output)
 {
     [Fact]

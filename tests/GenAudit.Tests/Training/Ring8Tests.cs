@@ -5,7 +5,6 @@ using static TorchSharp.torch;
 
 namespace GenAudit.Tests.Training;
 
-[Trait(TestLane.Trait, TestLane.Second)]
 public class Ring8Tests
 {
     [Fact]
