@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Models;
 using GenAudit.Rendering;
@@ -88,8 +89,8 @@ sealed class BareLoop : IDisposable
             torch.manual_seed(0);
             _generator = new GanGenerator(model);
             _discriminator = new GanDiscriminator(model);
-            _optimizerG = optim.Adam(_generator.parameters(), 2e-4, 0.5, 0.999);
-            _optimizerD = optim.Adam(_discriminator.parameters(), 2e-4, 0.5, 0.999);
+            _optimizerG = Optimizers.Adam(_generator.parameters(), 2e-4, 0.5, 0.999);
+            _optimizerD = Optimizers.Adam(_discriminator.parameters(), 2e-4, 0.5, 0.999);
             _order = randperm(data.Count, generator: _random);
         }
 

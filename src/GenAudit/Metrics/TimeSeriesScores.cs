@@ -212,7 +212,7 @@ public static class TimeSeriesScores
 
     static void Fit(PostHocGru model, Tensor inputs, Tensor targets, int iterations, TimeSeriesScoreOptions options, Generator random, Func<Tensor, Tensor, Tensor> loss)
     {
-        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        using var optimizer = Optimizers.Adam(model.parameters(), options.LearningRate);
         model.train();
         long count = inputs.shape[0];
         int batch = (int)Math.Min(options.BatchSize, count);

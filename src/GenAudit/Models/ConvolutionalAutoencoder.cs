@@ -229,7 +229,7 @@ public static class AutoencoderTraining
             model = new ConvolutionalAutoencoder(channels, height, width);
         }
         using var generator = new Generator(unchecked((ulong)options.Seed));
-        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        using var optimizer = Optimizers.Adam(model.parameters(), options.LearningRate);
         var epochs = options.EpochsFor(train.Count);
         model.train();
         for (var epoch = 1; epoch <= epochs; epoch++)

@@ -98,7 +98,7 @@ public sealed partial class FeatureClassifier
             classifier = new FeatureClassifier(channels, height, width, classCount);
         }
         using var generator = new Generator(unchecked((ulong)options.Seed));
-        using var optimizer = optim.Adam(classifier.parameters(), options.LearningRate);
+        using var optimizer = Optimizers.Adam(classifier.parameters(), options.LearningRate);
         var epochs = options.EpochsFor(train.Count);
         var stepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         var totalSteps = (long)epochs * stepsPerEpoch;

@@ -195,7 +195,7 @@ public sealed class RandomNetworkDistillation : Curiosity
         foreach (var p in _predictor.parameters()) p.requires_grad_(false);
         _target.eval();
         _predictor.eval();
-        _optimizer = optim.Adam(_predictor.parameters(), options.PredictorLearningRate);
+        _optimizer = Optimizers.Adam(_predictor.parameters(), options.PredictorLearningRate);
     }
 
     /// <summary>The fixed random network f.</summary>

@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using GenAudit.Models;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -38,8 +39,8 @@ sealed class RcganRecipe : ITrainingRecipe
         }
         _generator.eval();
         _discriminator.eval();
-        _optimizerG = optim.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
-        _optimizerD = optim.Adam(_discriminator.parameters(), config.LearningRateD, config.Beta1, config.Beta2);
+        _optimizerG = Optimizers.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
+        _optimizerD = Optimizers.Adam(_discriminator.parameters(), config.LearningRateD, config.Beta1, config.Beta2);
     }
 
     public IGenerativeModel? Sampler => _ema ?? _generator;

@@ -78,7 +78,7 @@ sealed class MleRecipe : ITokenRecipe
         _device = device;
         _generator = new TokenGenerator(config.Model).to(device);
         _generator.eval();
-        _optimizer = optim.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
+        _optimizer = Optimizers.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
     }
 
     public IGenerativeModel? Sampler => null;
@@ -153,8 +153,8 @@ sealed class SeqGanRecipe : ITokenRecipe
         _generator.eval();
         _rollout.eval();
         _discriminator.eval();
-        _optimizerG = optim.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
-        _optimizerD = optim.Adam(_discriminator.parameters(), config.LearningRateD, config.Beta1, config.Beta2);
+        _optimizerG = Optimizers.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
+        _optimizerD = Optimizers.Adam(_discriminator.parameters(), config.LearningRateD, config.Beta1, config.Beta2);
     }
 
     public IGenerativeModel? Sampler => null;

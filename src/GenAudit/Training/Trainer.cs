@@ -309,8 +309,8 @@ public sealed class Trainer : IDisposable
                 Ema.CopyInto(_ema, _generator);
                 _ema.eval();
             }
-            _optimizerG = optim.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
-            _optimizerD = optim.Adam(_discriminator.parameters(), config.LearningRateD, config.Beta1, config.Beta2);
+            _optimizerG = Optimizers.Adam(_generator.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
+            _optimizerD = Optimizers.Adam(_discriminator.parameters(), config.LearningRateD, config.Beta1, config.Beta2);
             // Built last, so that runs without curiosity draw the same initial weights as before it existed.
             if (config.Curiosity is { } curiosity) _curiosity = Curiosity.Create(curiosity, config.Model, device);
         }
@@ -474,7 +474,7 @@ public sealed class Trainer : IDisposable
             _device = device;
             _vae = new Vae(config.Model).to(device);
             _vae.eval();
-            _optimizer = optim.Adam(_vae.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
+            _optimizer = Optimizers.Adam(_vae.parameters(), config.LearningRateG, config.Beta1, config.Beta2);
         }
 
         public IGenerativeModel? Sampler => _vae;

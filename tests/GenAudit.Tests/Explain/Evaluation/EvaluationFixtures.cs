@@ -1,3 +1,4 @@
+using GenAudit.Core;
 using GenAudit.Explain;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ internal static class EvaluationFixtures
         model.train();
         var data = new Generator((ulong)seed + 100);
         var sign = tensor(new double[] { 1, 1, 1, 1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 });
-        using var optimizer = optim.Adam(model.parameters(), 0.01);
+        using var optimizer = Optimizers.Adam(model.parameters(), 0.01);
         for (var step = 0; step < 300; step++)
         {
             using var scope = NewDisposeScope();
