@@ -74,6 +74,7 @@ public class MnistCalibrationTests(MnistClassifierFixture mnist, ITestOutputHelp
 }
 
 [Collection(FashionMnistClassifierCollection.Name)]
+[Trait(TestLane.Trait, TestLane.Second)]
 public class FashionMnistCalibrationTests(FashionMnistClassifierFixture fashion, ITestOutputHelper output)
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace GenAudit.Tests.Build;
 /// installs from that folder, and the installed `genaudit` trains and audits a run in a folder with no
 /// repository around it.
 /// </summary>
+[Trait(TestLane.Trait, TestLane.Second)]
 public sealed class ToolPackageTests
 {
 

@@ -12,6 +12,7 @@ namespace GenAudit.Tests.Cluster;
 /// table (sweep.md and sweep.json) must be byte-identical to the same sweep run locally with
 /// <c>--workers 2</c>. (tools/cluster/kill-silo-check.sh is the same check as a script.)
 /// </summary>
+[Trait(TestLane.Trait, TestLane.Second)]
 public class ClusterProcessTests
 {
     static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace GenAudit.Tests.Training;
 
+[Trait(TestLane.Trait, TestLane.Second)]
 public class Ring8Tests
 {
     [Fact]
