@@ -33,14 +33,23 @@ public class TextStabilityTests
     {
         using var scope = NewDisposeScope();
         var config = new ModelConfig { Family = ModelFamily.Mle, VocabularySize = 8, DataShape = [6], EmbeddingSize = 4, Width = 5, Depth = 1 };
-        using var sampler = new TokenSampler(new TokenGenerator(config), TokenVocabulary.Numbered(8));
+        TokenGenerator generator;
+        lock (GenAudit.Core.GlobalRandom.Lock)
+        {
+            manual_seed(4);   // the weights must not depend on which tests ran before in this process
+            generator = new TokenGenerator(config);
+        }
+        using var sampler = new TokenSampler(generator, TokenVocabulary.Numbered(8));
         var options = new StabilityOptions { SampleCount = 300, Epsilons = [1e-9, 100], DeterminismSampleCount = 16, CheckThreads = false };
         var values = TextStability.Run(sampler, options);
         Assert.Equal(1.0, values["repeat"]);
         Assert.Equal(1.0, values["local.1E-09.edit"]);
         Assert.Equal(1.0, values["local.1E-09.jaccard"]);
-        // At ε = 100 the perturbed latent is dominated by an independent direction: within sampling error of the floor.
-        Assert.InRange(values["local.100.edit"], values["independent.edit"] - 0.06, values["independent.edit"] + 0.06);
+        // At ε = 100 the perturbation swamps the latent: the pairs are no more alike than independent ones. They are
+        // not independent draws either (the noise saturates at the ends of the sampling distribution), so over 20
+        // initialisations (seeds 0-19) local.100 sat 0.007-0.078 below the independent floor, never above it; the
+        // bound allows the sampling error of 300 pairs above it.
+        Assert.True(values["local.100.edit"] <= values["independent.edit"] + 0.03, $"local.100.edit {values["local.100.edit"]} independent {values["independent.edit"]}");
         Assert.True(values["independent.edit"] < 0.5);
         Assert.Equal(0.0, values["determinism.seed.maxAbsDiff"]);
     }
