@@ -5,10 +5,8 @@ using GenAudit.Core;
 using GenAudit.Data;
 using GenAudit.Models;
 using GenAudit.Rendering;
-using GenAudit.Runs;
 using GenAudit.Training;
 using Spectre.Console;
-using TorchSharp;
 using Spectre.Console.Cli;
 
 namespace GenAudit.Cli.Commands;
@@ -55,30 +53,6 @@ public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOp
         };
     }
 
-    /// <summary>
-    /// Trains (or loads) the cached feature classifier of <paramref name="data"/> on a thread of its own with
-    /// <paramref name="threads"/> libtorch threads. Returns null when it is ready, else the reason it is not:
-    /// the audit then opens the feature space itself and reports a failure as any audit does.
-    /// </summary>
-    static Task<string?> PrepareFeatureClassifier(string data, TrainingConfig config, int threads) =>
-        Task.Factory.StartNew<string?>(() =>
-        {
-            try
-            {
-                using var lease = TorchThreads.Use(threads);
-                var train = DatasetRegistry.Resolve(data, config.DataOptions(DataSplit.Train));
-                var test = DatasetRegistry.Resolve(data, config.DataOptions(DataSplit.Test));
-                var (_, trained) = FeatureSpaces.For(OutputKinds.Of(train), train).Open(train, test, data, progress: null);
-                trained?.Dispose();
-                return null;
-            }
-            catch (Exception e)
-            {
-                // Whatever failed here, the audit repeats this step and reports it (exit 3 for a failed measurement).
-                return e.Message;
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
     /// <inheritdoc />
     protected override int Run(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -90,9 +64,6 @@ public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOp
             ("mnist-dcgan", "mnist", MnistConfig(settings.MnistSteps, settings.SeedOrDefault)),
         };
         var summary = new Table().AddColumns("run", "steps", "seconds", "samples");
-        // ring8 trains on one thread; the MNIST audit's feature classifier trains on the idle core meanwhile
-        // (at the thread count the audit would have given it, so the cached classifier is the same).
-        var classifier = PrepareFeatureClassifier(jobs[1].Data, jobs[1].Config, torch.get_num_threads());
         foreach (var (name, data, config) in jobs)
         {
             var output = Path.Combine(root, name);
@@ -114,8 +85,6 @@ public sealed class DemoCommand(IAnsiConsole console, ProgressOptions progressOp
             summary.AddRow(name, result.Step.ToString(), result.Elapsed.TotalSeconds.ToString("F0"), samples);
         }
         console.Write(summary);
-        if (classifier.GetAwaiter().GetResult() is { } failure)
-            console.MarkupLineInterpolated($"[yellow]The feature classifier could not be prepared beside training[/] ({failure}); the audit tries again.");
         // The demo is a tour, not a gate: it succeeds when both runs were trained and audited, whatever the verdicts
         // (each is printed, and `genaudit audit` on the same run exits 1 on FAIL); a measurement that failed is exit 3.
         var measurementFailed = false;
