@@ -63,49 +63,41 @@ public sealed class KeptScalarAdamTests
         Assert.NotEqual(Weights(initial)[0], actual[0]);
     }
 
-    [Fact]
-    public void AStateSavedByTorchSharpsAdamResumesBitIdentically()
-    {
-        // A checkpoint written before KeptScalarAdam existed holds optim.Adam's state: loading it must continue the same trajectory.
-        using var straight = Network(3);
-        using var straightOptimizer = optim.Adam(straight.parameters(), 1e-2, 0.5, 0.999);
-        Train(straight, straightOptimizer, 20, seed: 1);
-        Train(straight, straightOptimizer, 20, seed: 2);
+    static TorchSharp.Modules.Adam TorchSharps(IEnumerable<TorchSharp.Modules.Parameter> parameters) => optim.Adam(parameters, 1e-2, 0.5, 0.999);
 
-        using var resumed = Network(3);
-        using var before = optim.Adam(resumed.parameters(), 1e-2, 0.5, 0.999);
-        Train(resumed, before, 20, seed: 1);
+    static TorchSharp.Modules.Adam GenAudits(IEnumerable<TorchSharp.Modules.Parameter> parameters) => Optimizers.Adam(parameters, 1e-2, 0.5, 0.999);
+
+    /// <summary>
+    /// 2 × <paramref name="steps"/> steps straight with <paramref name="saver"/>'s optimizer, against <paramref name="steps"/>
+    /// steps with it, its state saved and loaded into <paramref name="loader"/>'s, and the rest with that one: the same weights.
+    /// </summary>
+    static void AssertResumesBitIdentically(Func<IEnumerable<TorchSharp.Modules.Parameter>, TorchSharp.Modules.Adam> saver,
+        Func<IEnumerable<TorchSharp.Modules.Parameter>, TorchSharp.Modules.Adam> loader, long networkSeed, int steps)
+    {
+        using var straight = Network(networkSeed);
+        using var straightOptimizer = saver(straight.parameters());
+        Train(straight, straightOptimizer, steps, seed: 1);
+        Train(straight, straightOptimizer, steps, seed: 2);
+
+        using var resumed = Network(networkSeed);
+        using var before = saver(resumed.parameters());
+        Train(resumed, before, steps, seed: 1);
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) before.save_state_dict(writer);
         buffer.Position = 0;
-        using var after = Optimizers.Adam(resumed.parameters(), 1e-2, 0.5, 0.999);
+        using var after = loader(resumed.parameters());
         using (var reader = new BinaryReader(buffer)) after.load_state_dict(reader);
-        Train(resumed, after, 20, seed: 2);
+        Train(resumed, after, steps, seed: 2);
 
         var (expected, actual) = (Weights(straight), Weights(resumed));
         for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
     }
 
+    // A checkpoint written before GenAudit had its own Adam holds optim.Adam's state: loading it must continue the same trajectory.
     [Fact]
-    public void AStateSavedByGenAuditsAdamLoadsIntoTorchSharpsAndResumesBitIdentically()
-    {
-        // The other way round: a checkpoint written now stays readable by anything that uses optim.Adam.
-        using var straight = Network(4);
-        using var straightOptimizer = Optimizers.Adam(straight.parameters(), 1e-2, 0.5, 0.999);
-        Train(straight, straightOptimizer, 15, seed: 1);
-        Train(straight, straightOptimizer, 15, seed: 2);
+    public void AStateSavedByTorchSharpsAdamResumesBitIdentically() => AssertResumesBitIdentically(TorchSharps, GenAudits, networkSeed: 3, steps: 20);
 
-        using var resumed = Network(4);
-        using var before = Optimizers.Adam(resumed.parameters(), 1e-2, 0.5, 0.999);
-        Train(resumed, before, 15, seed: 1);
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) before.save_state_dict(writer);
-        buffer.Position = 0;
-        using var after = optim.Adam(resumed.parameters(), 1e-2, 0.5, 0.999);
-        using (var reader = new BinaryReader(buffer)) after.load_state_dict(reader);
-        Train(resumed, after, 15, seed: 2);
-
-        var (expected, actual) = (Weights(straight), Weights(resumed));
-        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
-    }
+    // The other way round: a checkpoint written now stays readable by anything that uses optim.Adam.
+    [Fact]
+    public void AStateSavedByGenAuditsAdamLoadsIntoTorchSharpsAndResumesBitIdentically() => AssertResumesBitIdentically(GenAudits, TorchSharps, networkSeed: 4, steps: 15);
 }
