@@ -58,18 +58,14 @@ public sealed class Adam : TorchSharp.Modules.Adam
             state.exp_avg_sq.mul_(beta2Scalar).addcmul_(grad, grad.conj(), value: oneMinusBeta2);
 
             using var sqrtBiasCorrection2 = Math.Sqrt(biasCorrection2).ToScalar();
-            Tensor denominator;
             if (amsgrad)
             {
                 var previous = state.max_exp_avg_sq;
                 state.max_exp_avg_sq = maximum(previous, state.exp_avg_sq).DetachFromDisposeScope();
                 previous.Dispose();
-                denominator = state.max_exp_avg_sq.sqrt().div(sqrtBiasCorrection2).add_(epsScalar, one);
             }
-            else
-            {
-                denominator = state.exp_avg_sq.sqrt().div(sqrtBiasCorrection2).add_(epsScalar, one);
-            }
+            var secondMoment = amsgrad ? state.max_exp_avg_sq : state.exp_avg_sq;
+            var denominator = secondMoment.sqrt().div(sqrtBiasCorrection2).add_(epsScalar, one);
             using var stepSize = (-(lr / biasCorrection1)).ToScalar();
             param.addcdiv_(state.exp_avg, denominator, value: stepSize);
         }
